@@ -1,0 +1,1 @@
+"""certops_lab: a simulated Windows estate that real ansible-playbook reaches over real WinRM."""

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sanity, unit and lab integration tests on the older ansible-core lines, on python3.11
+# (ansible-core 2.20+ needs Python >= 3.12, so 2.16 and 2.19 are the lines 3.11 can carry).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+for core in 2.16 2.19; do
+  venv=".venv-$core"
+  tools/bootstrap-venv.sh "$venv" "tests/requirements/dev-$core.txt" 3.11
+  echo "=== ansible-core $core: sanity"
+  tools/sanity.sh "$repo/$venv/bin/python" "$repo/.build/test-$core/ansible_collections/certops/microsoft" 3.11
+  echo "=== ansible-core $core: units and integration"
+  PATH="$repo/$venv/bin:$PATH" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit tests/integration
+done
