@@ -89,3 +89,36 @@ class CallContext:
     diff: bool = False
     become_user: Optional[str] = None
     now: Any = None                # the lab clock (datetime, UTC)
+
+
+# --- certops scripts and their twins -------------------------------------------------------
+# Every certops PowerShell script (plugins/plugin_utils/scripts/<name>.ps1) carries one marker
+# line `# certops-script: <name>`. The win_powershell twin finds it and dispatches to the script
+# twin registered under <name>; a script without a known marker fails like a cmdlet error.
+SCRIPT_MARKER_PATTERN = r"#\s*certops-script:\s*([a-z0-9_]+)"
+
+
+class CmdletError(Exception):
+    """A terminating error thrown by a cmdlet inside a script twin (message as Windows shows it)."""
+
+
+@dataclass
+class ScriptOutcome:
+    """What a script twin hands back to the win_powershell twin."""
+    output: list = field(default_factory=list)   # pipeline output objects (JSON-able)
+    changed: bool = False                        # $Ansible.Changed
+    diff: Optional[dict] = None                  # $Ansible.Diff
+    result: Optional[dict] = None                # $Ansible.Result
+    errors: list = field(default_factory=list)   # non-terminating error messages
+    warnings: list = field(default_factory=list)
+
+# Script twins are plain functions registered with certops_lab.twins.scripts.script_twin(name):
+#     fn(estate: Estate, host: HostState, parameters: dict, ctx: CallContext) -> ScriptOutcome
+# They may raise CmdletError. In check mode (ctx.check_mode) they must not mutate anything.
+#
+# Estate (state.py) holds every HostState by inventory name plus the product models, which can
+# span hosts (a SharePoint farm, an AD FS farm, a Service Fabric cluster), and the lab clock.
+# Product models register safety invariants with certops_lab.invariants.invariant(name):
+#     fn(estate: Estate) -> list[str]     (one message per violation, empty when safe)
+# The runtime checks every invariant after each mutating call and records violations with the
+# call that caused them. Every model is JSON-serialisable through to_dict()/from_dict().
