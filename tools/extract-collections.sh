@@ -6,10 +6,10 @@ set -euo pipefail
 python=$1 version=$2 dest=$3
 dl=$(dirname "$dest")/.cache/dl
 mkdir -p "$dl" "$dest"
-wheel=$(ls "$dl"/ansible-"$version"-*.whl 2>/dev/null | head -1 || true)
+wheel=$(find "$dl" -name "ansible-$version-*.whl" | head -1)
 if [ -z "$wheel" ]; then
   "$python" -m pip download -q --no-deps "ansible==$version" -d "$dl"
-  wheel=$(ls "$dl"/ansible-"$version"-*.whl | head -1)
+  wheel=$(find "$dl" -name "ansible-$version-*.whl" | head -1)
 fi
 "$python" - "$wheel" "$dest" <<'PY'
 import sys, zipfile

@@ -1,4 +1,6 @@
-#!/usr/bin/env python3
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Install an offline stand-in for get-pip.py into ansible-test's cache.
 
 ansible-test bootstraps pip in every sanity venv by downloading get-pip-<ver>.py from Ansible's
@@ -8,6 +10,8 @@ ensurepip wheel. ansible-test scrubs the environment (PIP_* variables never reac
 this installer bakes the host's current pip settings into the shim, and the shim writes them
 into the new venv's own pip.conf, which every later pip call there reads as site configuration.
 """
+from __future__ import annotations
+
 import json
 import os
 import subprocess
@@ -46,7 +50,7 @@ def host_pip_settings():
     out = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=False).stdout
     settings = {"global": {}}
     for line in out.splitlines():
-        name, _, value = line.partition("=")
+        name, dummy, value = line.partition("=")
         key = name.split(".", 1)[-1] if "." in name else name
         key = key.strip()
         if key in ("cert", "find-links", "index-url", "extra-index-url", "trusted-host", "default-timeout"):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test run uses when they are missing (needs root and apt).
-# shellcheck: lets ansible-test's `shellcheck` sanity test run instead of skipping itself.
+# The shellcheck package lets ansible-test's `shellcheck` sanity test run instead of skipping itself.
 set -u
 missing=()
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
