@@ -83,3 +83,16 @@ def test_farm_to_dict_round_trip(farm):
 def test_default_realm_is_stable_guid():
     assert default_realm("sp") == default_realm("sp") != default_realm("sp2")
     assert len(default_realm("sp")) == 36
+
+
+@pytest.mark.parametrize("become_user", [None, "", "LAB\\someone"])
+def test_farm_unreachable_without_become_as_farm_account(farm, become_user):
+    farm.farm_account = "LAB\\sp-farm"
+    with pytest.raises(CmdletError, match="Cannot access the local farm"):
+        farm.check_database_access(become_user)
+
+
+def test_farm_reachable_with_become_as_farm_account_or_without_farm_account(farm):
+    farm.check_database_access(None)
+    farm.farm_account = "LAB\\sp-farm"
+    farm.check_database_access("lab\\SP-FARM")

@@ -23,6 +23,8 @@ Topology (the ``sharepoint`` list under ``products:``, handed over by ``from_top
           hosts: [sp01, sp02]                        # inventory hosts of the farm
           realm: 8b9e1f4e-...                         # optional; default derived from the name
           workflow_farm: wfm                         # the products.wfm farm registered here
+          farm_account: LAB\\sp-farm                  # optional: SharePoint cmdlets then work only
+                                                     # under become as this account (double hop)
           issuers:                                   # optional; default: the one
             - name: 00000005-0000-0000-c000-000000000000   # Register-SPWorkflowService creates,
               registered_issuer_name: 00000005-0000-0000-c000-000000000000@*
@@ -49,6 +51,10 @@ ISSUER_TYPE = "Microsoft.SharePoint.Administration.Claims.SPTrustedSecurityToken
 ISSUER_PARENT = 'Microsoft.SharePoint.Administration.Claims.SPSecurityTokenServiceManager named "SecurityTokenServiceManager"'
 ROOT_TYPE = "Microsoft.SharePoint.Administration.SPTrustedRootAuthority"
 ROOT_PARENT = 'Microsoft.SharePoint.Administration.SPTrustedRootAuthorityManager named "TrustedRootAuthorityManager"'
+
+
+FARM_UNREACHABLE = ("Cannot access the local farm. Verify that the local farm is properly configured, currently available, "
+                    "and that you have the appropriate permissions to access the database before trying again.")
 
 
 def thumbprint_of(der: bytes) -> str:
@@ -92,6 +98,7 @@ class SharePointFarm:
     hosts: list
     realm: str
     workflow_farm: str = ""
+    farm_account: str = ""          # when set, the farm's database is reachable only as this account
     issuers: list = field(default_factory=list)
     root_authorities: list = field(default_factory=list)
 
@@ -124,6 +131,12 @@ class SharePointFarm:
     def remove_root_authority(self, identity: str) -> None:
         self.root_authorities.remove(self.root_authority(identity))
 
+    def check_database_access(self, become_user) -> None:
+        """Over WinRM with NTLM the user's credentials cannot hop on to SQL Server (double hop):
+        the SharePoint cmdlets then fail unless the task runs as the farm account (become)."""
+        if self.farm_account and str(become_user or "").lower() != self.farm_account.lower():
+            raise CmdletError(FARM_UNREACHABLE)
+
     # --- trust decisions -------------------------------------------------------------------------
     def workflow_issuer_names(self) -> tuple:
         return (f"{WORKFLOW_PRINCIPAL}@{self.realm}".lower(), f"{WORKFLOW_PRINCIPAL}@*")
@@ -136,13 +149,13 @@ class SharePointFarm:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "hosts": list(self.hosts), "realm": self.realm, "workflow_farm": self.workflow_farm,
-                "issuers": [issuer.to_dict() for issuer in self.issuers],
+                "farm_account": self.farm_account, "issuers": [issuer.to_dict() for issuer in self.issuers],
                 "root_authorities": [root.to_dict() for root in self.root_authorities]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "SharePointFarm":
         return cls(name=data["name"], hosts=list(data["hosts"]), realm=data["realm"], workflow_farm=data.get("workflow_farm", ""),
-                   issuers=[TrustedObject.from_dict(item) for item in data.get("issuers", [])],
+                   farm_account=data.get("farm_account", ""), issuers=[TrustedObject.from_dict(item) for item in data.get("issuers", [])],
                    root_authorities=[TrustedObject.from_dict(item) for item in data.get("root_authorities", [])])
 
 
@@ -180,7 +193,7 @@ def farm_from_entry(entry: dict, estate, workflow_farms: dict) -> SharePointFarm
     if entry["workflow_farm"] not in workflow_farms:
         raise ValueError(f"{label}: workflow_farm {entry['workflow_farm']!r} is not a products.wfm farm")
     farm = SharePointFarm(name=entry["name"], hosts=list(entry["hosts"]), realm=entry.get("realm") or default_realm(entry["name"]),
-                          workflow_farm=entry["workflow_farm"])
+                          workflow_farm=entry["workflow_farm"], farm_account=entry.get("farm_account", ""))
     registered = {"name": WORKFLOW_PRINCIPAL, "is_self_issuer": True, "certificate": workflow_farms[farm.workflow_farm].current}
     for issuer in entry.get("issuers", [registered]):
         farm.new_issuer(issuer["name"], certificate_der(estate, issuer["certificate"], label),
