@@ -1,0 +1,109 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Topology validation and expansion, and the inventory written from it."""
+from __future__ import annotations
+
+import glob
+import os
+import stat
+
+import pytest
+import yaml
+
+from certops_lab.inventory import build_inventory, write_inventory
+from certops_lab.topology import TopologyError, load_topology
+
+TOPOLOGIES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "topologies")
+
+
+@pytest.mark.parametrize("data,expected", [
+    ({"hosts": {"wfm01": {"transport": "kerberos"}}}, "hosts.wfm01.transport: 'kerberos' is not one of basic, https, ntlm"),
+    ({"hosts": {"wfm01": {"roles": ["wfm", "dc"]}}}, "hosts.wfm01.roles.1: 'dc' is not one of wfm, sharepoint"),
+    ({"hosts": {"wfm01": {"username": "svc@lab.test"}}}, "hosts.wfm01.username: 'svc@lab.test': use a plain user name"),
+    ({"hosts": {"wfm01": {"certificates": [{"subject": "CN=x", "not_after": "10 days"}]}}},
+     "hosts.wfm01.certificates.0.not_after: '10 days' is not an offset: write a signed number and a unit"),
+    ({"hosts": {"wfm01": {"certificates": [{"not_after": "+1d"}]}}}, "hosts.wfm01.certificates.0: 'subject' is a required property: add it"),
+    ({"hosts": {"wfm01": {"portt": 5}}}, "hosts.wfm01: Additional properties are not allowed ('portt' was unexpected); allowed keys here:"),
+    ({"hosts": {"1bad": {}}}, "hosts: '1bad' is not a valid name"),
+    ({"host": {}}, "(top level): 'hosts' is a required property: add it"),
+    ({"hosts": {}}, "the topology has no host"),
+    ([1, 2], "must be a YAML mapping"),
+])
+def test_load_topology_names_the_path_and_the_fix(data, expected):
+    with pytest.raises(TopologyError) as caught:
+        load_topology(data)
+    assert expected in str(caught.value)
+
+
+def test_load_topology_reports_unreadable_and_invalid_yaml_files(tmp_path):
+    with pytest.raises(TopologyError, match="cannot read topology"):
+        load_topology(str(tmp_path / "missing.yml"))
+    broken = tmp_path / "broken.yml"
+    broken.write_text("hosts: [unclosed\n", encoding="utf-8")
+    with pytest.raises(TopologyError, match="is not valid YAML"):
+        load_topology(str(broken))
+
+
+def test_load_topology_applies_defaults_and_host_values():
+    topology = load_topology({"defaults": {"transport": "ntlm", "username": "labadmin", "password": "P@ss-1"},
+                              "hosts": {"a": {"roles": ["adfs"]}, "b": {"transport": "https", "port": 45986}}})
+    first, second = topology.hosts["a"], topology.hosts["b"]
+    assert (first.roles, first.transport, first.username, first.password) == (["adfs"], "ntlm", "labadmin", "P@ss-1")
+    assert (second.roles, second.transport, second.port) == (["generic"], "https", 45986)
+
+
+def test_load_topology_expands_host_series_with_zero_padded_names():
+    topology = load_topology({"hosts": {}, "host_series": [{"prefix": "node", "count": 12, "roles": ["sf_node"]}]})
+    assert list(topology.hosts)[:2] == ["node001", "node002"] and len(topology.hosts) == 12
+    assert topology.hosts["node012"].roles == ["sf_node"]
+
+
+def test_load_topology_refuses_a_series_name_that_clashes_with_a_host():
+    with pytest.raises(TopologyError, match="node001 is also listed under hosts"):
+        load_topology({"hosts": {"node001": {}}, "host_series": [{"prefix": "node", "count": 2}]})
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(TOPOLOGIES, "*.yml"))))
+def test_shipped_topologies_are_valid(path):
+    assert load_topology(path).hosts
+
+
+def test_small_topology_has_one_host_per_transport():
+    transports = sorted(spec.transport for spec in load_topology(os.path.join(TOPOLOGIES, "small.yml")).hosts.values())
+    assert transports == ["basic", "https", "ntlm"]
+
+
+def test_scale_topology_has_two_hundred_hosts():
+    assert len(load_topology(os.path.join(TOPOLOGIES, "scale.yml")).hosts) == 200
+
+
+def _inventory():
+    topology = load_topology({"hosts": {"web": {"transport": "basic", "roles": ["wfm", "sharepoint"]},
+                                        "tls": {"transport": "https", "roles": ["adfs"]},
+                                        "enc": {"transport": "ntlm"}}})
+    return build_inventory(list(topology.hosts.values()), {"web": 40001, "tls": 40002, "enc": 40003}, "/lab/lab-ca.pem")
+
+
+def test_build_inventory_sets_winrm_variables_per_transport():
+    hosts = _inventory()["all"]["children"]["windows"]["hosts"]
+    assert hosts["web"]["ansible_winrm_scheme"] == "http" and hosts["web"]["ansible_winrm_transport"] == "basic"
+    assert hosts["tls"]["ansible_winrm_scheme"] == "https" and hosts["tls"]["ansible_winrm_ca_trust_path"] == "/lab/lab-ca.pem"
+    assert hosts["tls"]["ansible_winrm_server_cert_validation"] == "validate"
+    assert hosts["enc"]["ansible_winrm_transport"] == "ntlm" and hosts["enc"]["ansible_winrm_message_encryption"] == "always"
+    assert {item["ansible_host"] for item in hosts.values()} == {"127.0.0.1"}
+    assert [hosts[name]["ansible_port"] for name in ("web", "tls", "enc")] == [40001, 40002, 40003]
+    assert "ansible_winrm_ca_trust_path" not in hosts["web"] and "ansible_winrm_message_encryption" not in hosts["tls"]
+
+
+def test_build_inventory_makes_one_group_per_role():
+    groups = _inventory()["all"]["children"]["windows"]["children"]
+    assert {name: sorted(group["hosts"]) for name, group in groups.items()} == {
+        "adfs": ["tls"], "generic": ["enc"], "sharepoint": ["web"], "wfm": ["web"]}
+
+
+def test_write_inventory_is_private_and_loads_as_yaml(tmp_path):
+    topology = load_topology({"hosts": {"web": {}}})
+    path = write_inventory(str(tmp_path / "inventory.yml"), list(topology.hosts.values()), {"web": 40001}, "/ca.pem")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert yaml.safe_load(open(path, encoding="utf-8"))["all"]["children"]["windows"]["hosts"]["web"]["ansible_port"] == 40001
