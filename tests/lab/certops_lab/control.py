@@ -44,7 +44,8 @@ class _Handler(BaseHTTPRequestHandler):
             request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
             result = self.server.dispatch(request.get("op", ""), request.get("args") or {})
         except Exception as error:  # pylint: disable=broad-exception-caught
-            return self._reply(400, {"ok": False, "error": str(error)})
+            message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+            return self._reply(400, {"ok": False, "error": message})
         return self._reply(200, {"ok": True, "result": result})
 
     def _reply(self, status: int, body: dict) -> None:

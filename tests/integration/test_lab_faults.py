@@ -1,0 +1,50 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Faults in the middle of a task end in a clear failure or unreachable, and a re-run converges."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from lab_pfx import PFX_PASSWORD, write_pfx
+
+PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab_playbooks", "pfx_import.yml")
+
+
+def import_vars(pfx_path: str, skip_copy: bool = False, skip_import: bool = False) -> dict:
+    return {"lab_pfx_path": pfx_path, "lab_pfx_password": PFX_PASSWORD, "lab_skip_copy": skip_copy, "lab_skip_import": skip_import}
+
+
+@pytest.mark.parametrize("transport", ["basic", "ntlm"])
+@pytest.mark.parametrize("kind,expected", [
+    ("drop", ("unreachable", "failures")),
+    ("http500", ("unreachable", "failures")),
+    ("cmdlet-error", ("failures",)),
+])
+def test_fault_during_the_import_fails_clearly_and_a_rerun_converges(lab_factory, tmp_path, transport, kind, expected):
+    lab = lab_factory({"hosts": {"win01": {"transport": transport, "roles": ["generic"]}}})
+    pfx_path = str(tmp_path / "fault.pfx")
+    thumbprint = write_pfx(pfx_path)
+    copied = lab.run_playbook(PLAYBOOK, extra_vars=import_vars(pfx_path, skip_import=True))
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    lab.add_fault("win01", lab.call_count("win01") + 1, kind)       # the import's module call
+    broken = lab.run_playbook(PLAYBOOK, extra_vars=import_vars(pfx_path, skip_copy=True))
+    assert broken.returncode != 0
+    assert sum(broken.stats["win01"].get(key, 0) for key in expected) == 1, broken.stdout
+    assert thumbprint not in json.dumps(lab.state("win01")).upper()
+    assert [record["fault"] for record in lab.audit() if record["fault"]] == [kind]
+    fixed = lab.run_playbook(PLAYBOOK, extra_vars=import_vars(pfx_path, skip_copy=True))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert thumbprint in json.dumps(lab.state("win01")).upper()
+
+
+def test_slow_fault_delays_the_call_and_it_still_succeeds(lab_factory):
+    lab = lab_factory({"hosts": {"win01": {}}})
+    lab.add_fault("win01", 1, "slow", seconds=1.5)
+    run = lab.run_playbook(PLAYBOOK.replace("pfx_import.yml", "win_ping.yml"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.json["plays"][0]["tasks"][0]["hosts"]["win01"]["ping"] == "pong"
+    assert [record["fault"] for record in lab.audit()] == ["slow"]

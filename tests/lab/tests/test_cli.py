@@ -1,0 +1,107 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""``python -m certops_lab``: up/down in the background, control commands, clear user errors."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+LAB_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SMALL = os.path.join(LAB_ROOT, "topologies", "small.yml")
+
+
+def lab_cli(*args, check=True):
+    env = dict(os.environ, PYTHONPATH=LAB_ROOT)
+    completed = subprocess.run([sys.executable, "-m", "certops_lab", *args], capture_output=True, text=True, env=env, timeout=180, check=False)
+    if check and completed.returncode != 0:
+        raise AssertionError(f"{args} failed ({completed.returncode}): {completed.stdout}{completed.stderr}")
+    return completed
+
+
+@pytest.fixture(name="running_lab")
+def running_lab_fixture(tmp_path):
+    state_dir = str(tmp_path / "state")
+    lab_cli("up", SMALL, "--state-dir", state_dir)
+    yield state_dir
+    if os.path.exists(os.path.join(state_dir, "control.json")):
+        lab_cli("down", "--state-dir", state_dir, check=False)
+
+
+def test_up_writes_inventory_ca_pid_and_a_private_control_file(running_lab):
+    inventory = yaml.safe_load(open(os.path.join(running_lab, "inventory.yml"), encoding="utf-8"))
+    hosts = inventory["all"]["children"]["windows"]["hosts"]
+    assert sorted(hosts) == ["basic01", "https01", "ntlm01"]
+    assert hosts["https01"]["ansible_winrm_ca_trust_path"] == os.path.join(running_lab, "lab-ca.pem")
+    assert open(os.path.join(running_lab, "lab-ca.pem"), encoding="ascii").read().startswith("-----BEGIN CERTIFICATE-----")
+    pid = int(open(os.path.join(running_lab, "pid"), encoding="ascii").read())
+    os.kill(pid, 0)
+    assert stat.S_IMODE(os.stat(os.path.join(running_lab, "control.json")).st_mode) == 0o600
+
+
+def test_clock_commands_show_set_and_advance(running_lab):
+    assert lab_cli("clock", "show", "--state-dir", running_lab).stdout.strip() == "2026-01-01T00:00:00Z"
+    assert lab_cli("clock", "advance", "+3d", "--state-dir", running_lab).stdout.strip() == "2026-01-04T00:00:00Z"
+    assert lab_cli("clock", "set", "2026-06-01T12:00:00Z", "--state-dir", running_lab).stdout.strip() == "2026-06-01T12:00:00Z"
+
+
+def test_fault_commands_add_list_and_clear(running_lab):
+    added = json.loads(lab_cli("fault", "add", "basic01", "--at-call", "2", "--kind", "http500", "--state-dir", running_lab).stdout)
+    assert (added["host"], added["at_call"], added["kind"]) == ("basic01", 2, "http500")
+    assert [item["kind"] for item in json.loads(lab_cli("fault", "list", "--state-dir", running_lab).stdout)] == ["http500"]
+    assert lab_cli("fault", "clear", "--state-dir", running_lab).stdout.strip() == "1"
+    assert json.loads(lab_cli("fault", "list", "--state-dir", running_lab).stdout) == []
+
+
+def test_state_prints_host_json_and_audit_and_violations_start_empty(running_lab):
+    state = json.loads(lab_cli("state", "basic01", "--state-dir", running_lab).stdout)
+    assert "CN=basic01.lab.test" in json.dumps(state)
+    assert lab_cli("audit", "--state-dir", running_lab).stdout == ""
+    assert lab_cli("violations", "--state-dir", running_lab).stdout == ""
+
+
+def test_state_survives_down_and_up(running_lab):
+    lab_cli("clock", "advance", "+10d", "--state-dir", running_lab)
+    lab_cli("fault", "add", "ntlm01", "--at-call", "4", "--kind", "drop", "--state-dir", running_lab)
+    ports = json.load(open(os.path.join(running_lab, "ports.json"), encoding="utf-8"))
+    lab_cli("down", "--state-dir", running_lab)
+    assert not os.path.exists(os.path.join(running_lab, "control.json"))
+    lab_cli("up", SMALL, "--state-dir", running_lab)
+    assert lab_cli("clock", "show", "--state-dir", running_lab).stdout.strip() == "2026-01-11T00:00:00Z"
+    assert json.loads(lab_cli("fault", "list", "--state-dir", running_lab).stdout)[0]["host"] == "ntlm01"
+    assert json.load(open(os.path.join(running_lab, "ports.json"), encoding="utf-8")) == ports
+
+
+@pytest.mark.parametrize("args,message", [
+    (["fault", "add", "nosuchhost", "--at-call", "1", "--kind", "drop"], "unknown host 'nosuchhost'"),
+    (["fault", "add", "basic01", "--at-call", "0", "--kind", "drop"], "--at-call must be 1 or more"),
+    (["fault", "add", "basic01", "--at-call", "1", "--kind", "slow"], "a slow fault needs --seconds"),
+    (["clock", "advance", "soon"], "'soon' is not an offset"),
+    (["clock", "set", "yesterday"], "'yesterday' is not an ISO 8601 time"),
+    (["state", "nosuchhost"], "unknown host 'nosuchhost'"),
+    (["up", SMALL], "a lab is already running"),
+])
+def test_user_errors_on_a_running_lab_are_one_clear_line(running_lab, args, message):
+    completed = lab_cli(*args, "--state-dir", running_lab, check=False)
+    assert completed.returncode == 2
+    assert message in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_commands_without_a_running_lab_say_how_to_start_one(tmp_path):
+    completed = lab_cli("audit", "--state-dir", str(tmp_path), check=False)
+    assert completed.returncode == 2 and "no lab is running with state dir" in completed.stderr
+
+
+def test_up_with_an_invalid_topology_fails_before_starting(tmp_path):
+    topology = tmp_path / "bad.yml"
+    topology.write_text("hosts:\n  wfm01:\n    transport: kerberos\n", encoding="utf-8")
+    completed = lab_cli("up", str(topology), "--state-dir", str(tmp_path / "state"), check=False)
+    assert completed.returncode == 2
+    assert "hosts.wfm01.transport: 'kerberos' is not one of basic, https, ntlm" in completed.stderr
+    assert not os.path.exists(tmp_path / "state" / "pid")
