@@ -25,7 +25,7 @@ from certops_lab.contracts import (SCRIPT_MARKER_PATTERN, TRANSPORT_FAULTS, Call
                                    InjectedFault, InternalAction, ModuleCall, RawCommand)
 from certops_lab.faults import FaultPlan
 from certops_lab.invariants import ViolationLog, ViolationRecord
-from certops_lab.rawcommands import run_raw
+from certops_lab.rawcommands import clixml_error, run_raw
 
 STATE_FILE = "state.json"
 AUDIT_FILE = "audit.jsonl"
@@ -131,7 +131,11 @@ class HostRuntime:
         self.name = name
 
     def execute(self, request: ExecRequest) -> ExecResult:
-        decoded = decoding.decode_exec(request)
+        try:
+            decoded = decoding.decode_exec(request)
+        except decoding.DecodeError as error:
+            # Loud on purpose: a new ansible-core payload must fail the task, never pass unnoticed.
+            return ExecResult(stderr=clixml_error(f"certops lab cannot decode this request: {error}"), rc=1)
         if isinstance(decoded, ModuleCall):
             return self.run_module_call(decoded)
         if isinstance(decoded, InternalAction):
