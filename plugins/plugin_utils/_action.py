@@ -1,0 +1,111 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""PRIVATE to the collection: the base every certops action module builds on.
+
+A subclass declares ``ARGUMENT_SPEC`` (exactly what its doc-only module documents), optionally
+``VALIDATION_RULES`` (``mutually_exclusive``, ``required_if``, ...), and implements
+``perform(params, task_vars) -> dict``. The base validates the task arguments, runs certops
+scripts through ``ansible.windows.win_powershell``, turns a failed script and any
+``CertopsError`` into ``failed`` with one ``msg``, and masks every secret (``no_log`` options
+and sensitive script parameters) in what the task returns.
+"""
+from __future__ import annotations
+
+from abc import abstractmethod
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.plugin_utils._scripts import load_script
+
+WIN_POWERSHELL = "ansible.windows.win_powershell"
+
+
+def error_record_message(record: dict) -> str:
+    """The text PowerShell shows for one win_powershell ``error`` entry (ErrorDetails win)."""
+    for source in (record.get("error_details"), record.get("exception")):
+        if isinstance(source, dict) and source.get("message"):
+            return source["message"]
+    return record.get("output") or ""
+
+
+def script_failure_message(name: str, reply: dict) -> str:
+    """One line saying which certops script failed and why, from a failed win_powershell result."""
+    reasons = [error_record_message(record) for record in reply.get("error") or []]
+    reasons = [reason.strip() for reason in reasons if reason and reason.strip()]
+    if not reasons and reply.get("msg"):
+        reasons = [str(reply["msg"]).strip()]
+    return f"certops script {name} failed on the target: {'; '.join(reasons) or 'it returned no error record'}"
+
+
+def argument_errors(outcome) -> str:
+    """All validation errors of a ValidationResult, an unknown option said as such."""
+    return "; ".join(f"unsupported option {error.msg}" if isinstance(error, UnsupportedError) else error.msg for error in outcome.errors.errors)
+
+
+def script_arguments(name: str, parameters: dict, secrets: dict) -> dict:
+    """win_powershell options for one certops script. None values are left out so that the
+    script's own defaults apply; secrets go as SecureString ``sensitive_parameters``."""
+    module_args = {"script": load_script(name), "parameters": {k: v for k, v in parameters.items() if v is not None}}
+    sensitive = [{"name": key, "value": value} for key, value in secrets.items() if value is not None]
+    if sensitive:
+        module_args["sensitive_parameters"] = sensitive
+    return module_args
+
+
+class CertopsActionBase(ActionBase):
+    """Spec validation, script execution and the error/secret edge shared by certops actions."""
+
+    ARGUMENT_SPEC: dict = {}
+    VALIDATION_RULES: dict = {}
+    _supports_async = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._secrets: set = set()
+        self._script_warnings: list = []
+
+    @property
+    def check_mode(self) -> bool:
+        return bool(self._task.check_mode)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp  # unused since ansible-core 2.x; kept for the ActionBase signature
+        try:
+            result.update(self.perform(self.validated_arguments(), task_vars or {}))
+        except CertopsError as err:
+            result.update(failed=True, msg=str(err))
+        if self._script_warnings:
+            result["warnings"] = list(result.get("warnings") or []) + self._script_warnings
+        return remove_values(result, self._secrets) if self._secrets else result
+
+    def validated_arguments(self) -> dict:
+        """Task arguments checked and completed against ARGUMENT_SPEC (defaults, types, rules)."""
+        outcome = ArgumentSpecValidator(self.ARGUMENT_SPEC, **self.VALIDATION_RULES).validate(self._task.args)
+        # ValidationResult exposes the no_log values only as _no_log_values (as AnsibleModule uses it).
+        self._secrets.update(outcome._no_log_values)  # pylint: disable=protected-access
+        if outcome.error_messages:
+            raise CertopsError(f"{self._task.action}: {argument_errors(outcome)}")
+        return outcome.validated_parameters
+
+    @abstractmethod
+    def perform(self, params: dict, task_vars: dict) -> dict:
+        """Do the work; return the task result (at least ``changed``)."""
+
+    def run_script(self, name: str, task_vars: dict, parameters: dict | None = None, secrets: dict | None = None) -> dict:
+        """Run certops script ``name`` on the target; return win_powershell's result
+        (``output``, ``result``, ``changed``, ``diff``). A failed script raises CertopsError."""
+        secrets = secrets or {}
+        self._secrets.update(value for value in secrets.values() if isinstance(value, str) and value)
+        reply = self._execute_module(
+            module_name=WIN_POWERSHELL, module_args=script_arguments(name, parameters or {}, secrets), task_vars=task_vars
+        )
+        self._script_warnings.extend(reply.get("warning") or [])
+        if reply.get("failed"):
+            raise CertopsError(script_failure_message(name, reply))
+        return reply
