@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: certops.microsoft certificate inspection against community.crypto, same run.
+
+Usage (from the repository root, with the environment of `make test`):
+    .venv/bin/python tests/bench/cert_bench.py [--count 500] [--skip-modules]
+
+Generates COUNT certificates with cryptography, then times, on the same certificates:
+  module loop   certops.microsoft.certificate_info vs community.crypto.x509_certificate_info,
+                one task looping over COUNT files (one module run per file for both);
+  one pass      certops.microsoft.certificate_info once on a bundle of all COUNT certificates
+                (community.crypto has no equivalent: it reads one certificate per call);
+  filter        certops.microsoft.cert_info vs community.crypto.x509_certificate_info over the
+                COUNT base64 contents `slurp` would return (community.crypto needs b64decode
+                first: it only takes PEM text);
+  python        the two filter functions called directly, without Ansible around them.
+Task times come from ansible-core's json stdout callback; figures go to stdout and to
+tests/output/cert-bench.json. It is a script, not a test: timings are reported, not asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RESULT_FILE = os.path.join(REPO, "tests", "output", "cert-bench.json")
+NOW = datetime.datetime.now(datetime.timezone.utc)
+OURS_FILTER = "certops.microsoft.cert_info"
+THEIRS_FILTER = "community.crypto.x509_certificate_info"
+PHASES = (
+    ("module loop", "Ours: certificate_info over every file", "Theirs: x509_certificate_info over every file"),
+    ("filter", "Ours: cert_info over every content", "Theirs: x509_certificate_info over every content"),
+    ("one pass", "Ours: certificate_info once on the bundle", None),
+)
+
+
+def certificates(count):
+    """COUNT distinct certificates from one CA; EC keys because 500 RSA keys take a minute to make."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bench CA")])
+    keys = [ec.generate_private_key(ec.SECP256R1()) for index in range(16)]
+    made = []
+    for index in range(count):
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"host{index:04d}.bench.example")])
+        builder = x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(keys[index % 16].public_key())
+        builder = builder.serial_number(x509.random_serial_number()).not_valid_before(NOW - datetime.timedelta(days=index % 300))
+        builder = builder.not_valid_after(NOW + datetime.timedelta(days=1 + index))
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(f"host{index:04d}.bench.example")]), critical=False)
+        made.append(builder.sign(ca_key, hashes.SHA256()))
+    return made
+
+
+def write_inputs(workdir, made):
+    """Files, bundle and the vars file (paths and slurp-style base64 contents) for the playbook."""
+    pems = [cert.public_bytes(serialization.Encoding.PEM) for cert in made]
+    paths = []
+    for index, pem in enumerate(pems):
+        paths.append(os.path.join(workdir, f"cert-{index:04d}.pem"))
+        with open(paths[-1], "wb") as handle:
+            handle.write(pem)
+    bundle = os.path.join(workdir, "bundle.pem")
+    with open(bundle, "wb") as handle:
+        handle.write(b"".join(pems))
+    contents = [base64.b64encode(pem).decode() for pem in pems]
+    with open(os.path.join(workdir, "vars.json"), "w", encoding="utf-8") as handle:
+        json.dump({"bench_files": paths, "bench_bundle": bundle, "bench_contents": contents}, handle)
+    return pems
+
+
+def module_tasks():
+    """The module-loop and one-pass tasks."""
+    return [
+        {"name": PHASES[0][1], "certops.microsoft.certificate_info": {"path": "{{ item }}"}, "loop": "{{ bench_files }}",
+         "register": "bench_ours_module"},
+        {"name": PHASES[0][2], "community.crypto.x509_certificate_info": {"path": "{{ item }}"}, "loop": "{{ bench_files }}",
+         "register": "bench_theirs_module"},
+        {"name": PHASES[2][1], "certops.microsoft.certificate_info": {"path": "{{ bench_bundle }}"}, "register": "bench_ours_bundle"},
+    ]
+
+
+def filter_tasks():
+    """The filter tasks: the same contents through each filter, results kept as facts."""
+    return [
+        {"name": PHASES[1][1], "ansible.builtin.set_fact": {"bench_ours_filter": "{{ bench_contents | map('%s') | list }}" % OURS_FILTER}},
+        {"name": PHASES[1][2], "ansible.builtin.set_fact": {
+            "bench_theirs_filter": "{{ bench_contents | map('b64decode') | map('%s') | list }}" % THEIRS_FILTER}},
+        {"name": "Check both filters read every certificate alike", "ansible.builtin.assert": {"that": [
+            "bench_ours_filter | map(attribute='serial_number') | map('int', base=16) | list =="
+            " bench_theirs_filter | map(attribute='serial_number') | list"]}},
+    ]
+
+
+def run_playbook(workdir, with_modules):
+    """Run the generated playbook once with the json callback; return its parsed output."""
+    play = [{"name": "Benchmark certificate inspection", "hosts": "localhost", "connection": "local", "gather_facts": False,
+             "tasks": (module_tasks() if with_modules else []) + filter_tasks()}]
+    playbook = os.path.join(workdir, "bench.yml")
+    with open(playbook, "w", encoding="utf-8") as handle:
+        json.dump(play, handle)
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    done = subprocess.run(["ansible-playbook", "-i", "localhost,", playbook, "-e", "@" + os.path.join(workdir, "vars.json")],
+                          capture_output=True, text=True, env=env, check=False, cwd=REPO)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark playbook failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)
+
+
+def task_seconds(output):
+    """{task name: seconds} from the json callback's per-task durations."""
+    seconds = {}
+    for task in output["plays"][0]["tasks"]:
+        duration = task["task"]["duration"]
+        start, end = (datetime.datetime.fromisoformat(duration[key].replace("Z", "+00:00")) for key in ("start", "end"))
+        seconds[task["task"]["name"]] = (end - start).total_seconds()
+    return seconds
+
+
+def python_seconds(pems):
+    """Seconds for the two filter functions over the same contents, called directly."""
+    from ansible.plugins.loader import filter_loader, init_plugin_loader  # pylint: disable=import-outside-toplevel
+
+    init_plugin_loader()
+    ours, theirs = filter_loader.get(OURS_FILTER).j2_function, filter_loader.get(THEIRS_FILTER).j2_function
+    contents = [base64.b64encode(pem).decode() for pem in pems]
+    texts = [pem.decode() for pem in pems]
+    return {"ours": timed(lambda: [ours(content) for content in contents]), "theirs": timed(lambda: [theirs(text) for text in texts])}
+
+
+def timed(work):
+    """Wall seconds of one call."""
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def figures(seconds, python, count):
+    """Per phase: seconds for each side and theirs/ours (above 1: ours is faster)."""
+    table = {}
+    for phase, ours_task, theirs_task in PHASES:
+        if ours_task in seconds:
+            theirs = seconds.get(theirs_task) if theirs_task else seconds.get(PHASES[0][2])
+            table[phase] = {"ours_s": round(seconds[ours_task], 3), "theirs_s": round(theirs, 3) if theirs else None,
+                            "theirs_over_ours": round(theirs / seconds[ours_task], 2) if theirs else None}
+    table["python"] = {"ours_s": round(python["ours"], 3), "theirs_s": round(python["theirs"], 3),
+                       "theirs_over_ours": round(python["theirs"] / python["ours"], 2)}
+    return {"certificates": count, "phases": table}
+
+
+def main(argv=None):
+    """Generate, run, report."""
+    parser = argparse.ArgumentParser(description="certops.microsoft vs community.crypto certificate inspection")
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--skip-modules", action="store_true", help="filters and Python only (the module loops take minutes)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="cert-bench-") as workdir:
+        pems = write_inputs(workdir, certificates(args.count))
+        python = python_seconds(pems)
+        result = figures(task_seconds(run_playbook(workdir, not args.skip_modules)), python, args.count)
+    os.makedirs(os.path.dirname(RESULT_FILE), exist_ok=True)
+    with open(RESULT_FILE, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2)
+    for phase, row in result["phases"].items():
+        print(f"{phase:12} ours {row['ours_s']:8.3f}s  community.crypto {row['theirs_s'] or 0:8.3f}s  ratio {row['theirs_over_ours']}")
+    print(f"(one pass: community.crypto figure is its module loop; {args.count} certificates; written to {RESULT_FILE})")
+
+
+if __name__ == "__main__":
+    main()
