@@ -50,31 +50,32 @@ def isoformat(value: datetime.datetime) -> str:
     return value.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-class LabClock:
-    """A settable UTC clock shared by every host of one estate."""
+class _Instant:
+    """Where a clock keeps its time when it is not bound to an estate."""
 
-    def __init__(self, now: datetime.datetime = DEFAULT_START):
-        self._now = parse_instant(now)
+    def __init__(self, now: datetime.datetime):
+        self.clock = now
+
+
+class LabClock:
+    """A settable UTC clock. Bound to an estate (``LabClock(estate)``) it reads and moves
+    ``estate.clock``, so the time is saved with the estate; given a datetime it keeps its own."""
+
+    def __init__(self, holder=DEFAULT_START):
+        self._holder = _Instant(parse_instant(holder)) if isinstance(holder, (str, datetime.datetime)) else holder
         self._lock = threading.Lock()
 
     def now(self) -> datetime.datetime:
         with self._lock:
-            return self._now
+            return self._holder.clock
 
     def set(self, value) -> datetime.datetime:
         with self._lock:
-            self._now = parse_instant(value)
-            return self._now
+            self._holder.clock = parse_instant(value)
+            return self._holder.clock
 
     def advance(self, offset) -> datetime.datetime:
         delta = offset if isinstance(offset, datetime.timedelta) else parse_offset(offset)
         with self._lock:
-            self._now = self._now + delta
-            return self._now
-
-    def to_dict(self) -> dict:
-        return {"now": isoformat(self.now())}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "LabClock":
-        return cls(parse_instant(data["now"]))
+            self._holder.clock = self._holder.clock + delta
+            return self._holder.clock

@@ -14,6 +14,7 @@ reported as a violation: a broken check must never read as "safe".
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import threading
@@ -55,10 +56,15 @@ def registered() -> dict:
     return dict(_REGISTRY)
 
 
-def load_product_models() -> list:
-    """Import every module of certops_lab.products so that their invariants are registered."""
+@functools.lru_cache(maxsize=1)
+def _product_module_names() -> tuple:
     from certops_lab import products  # pylint: disable=import-outside-toplevel
-    names = [info.name for info in pkgutil.iter_modules(products.__path__, products.__name__ + ".")]
+    return tuple(info.name for info in pkgutil.iter_modules(products.__path__, products.__name__ + "."))
+
+
+def load_product_models() -> list:
+    """Import every module of certops_lab.products so that their invariants (and codecs, twins) are registered."""
+    names = list(_product_module_names())
     for name in names:
         importlib.import_module(name)
     return names

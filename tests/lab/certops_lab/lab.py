@@ -10,9 +10,12 @@ the pytest fixtures both use it; its public methods are the control operations.
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 from typing import Optional
+
+from cryptography import x509
 
 from certops_lab.audit import mask_nested
 from certops_lab.clock import isoformat
@@ -26,6 +29,14 @@ from certops_lab.wsman import LabServer
 INVENTORY_FILE = "inventory.yml"
 CA_FILE = "lab-ca.pem"
 PORTS_FILE = "ports.json"
+
+
+def describe_certificate(entry: dict) -> dict:
+    """What a reader of ``state`` wants to see of a stored certificate besides its DER."""
+    certificate = x509.load_der_x509_certificate(base64.b64decode(entry["der"]))
+    return {"subject": certificate.subject.rfc4514_string(), "issuer": certificate.issuer.rfc4514_string(),
+            "not_before": isoformat(certificate.not_valid_before_utc), "not_after": isoformat(certificate.not_valid_after_utc),
+            "has_private_key": bool(entry.get("private_key"))}
 
 
 class LabInstance:
@@ -73,8 +84,7 @@ class LabInstance:
                 raise TopologyError(f"state dir {self.state_dir} holds another estate (no host {', '.join(missing)}): "
                                     "use the topology it was started with, or a fresh --state-dir")
             return runtime
-        estate, clock = build_estate(self.topology, self.ca)
-        runtime = EstateRuntime(estate, clock, self.state_dir)
+        runtime = EstateRuntime(build_estate(self.topology, self.ca), self.state_dir)
         runtime.save()
         return runtime
 
@@ -113,7 +123,11 @@ class LabInstance:
         if host not in estate.hosts:
             raise KeyError(f"unknown host {host!r}: use one of {', '.join(sorted(estate.hosts))}")
         with self.runtime.lock:
-            return mask_nested(json.loads(json.dumps(estate.hosts[host].to_dict(), default=str)))
+            data = json.loads(json.dumps(estate.hosts[host].to_dict(), default=str))
+        for store in data.get("stores", {}).values():
+            for entry in store.get("entries", []):
+                entry.update(describe_certificate(entry))
+        return mask_nested(data)
 
     def clock_show(self) -> str:
         return isoformat(self.runtime.clock.now())

@@ -26,6 +26,7 @@ from certops_lab.contracts import (SCRIPT_MARKER_PATTERN, TRANSPORT_FAULTS, Call
 from certops_lab.faults import FaultPlan
 from certops_lab.invariants import ViolationLog, ViolationRecord
 from certops_lab.rawcommands import clixml_error, run_raw
+from certops_lab.state import Estate, encode_products
 
 STATE_FILE = "state.json"
 AUDIT_FILE = "audit.jsonl"
@@ -55,12 +56,11 @@ def write_json_atomically(path: str, data: dict) -> None:
 class EstateRuntime:
     """One simulated estate: hosts, products, clock, faults, audit, violations, persistence."""
 
-    def __init__(self, estate, clock: Optional[LabClock] = None, state_dir: Optional[str] = None,
-                 faults: Optional[FaultPlan] = None, violations: Optional[ViolationLog] = None,
-                 call_counts: Optional[dict] = None):
+    def __init__(self, estate, state_dir: Optional[str] = None, faults: Optional[FaultPlan] = None,
+                 violations: Optional[ViolationLog] = None, call_counts: Optional[dict] = None):
         invariants.load_product_models()
         self.estate = estate
-        self.clock = clock or LabClock()
+        self.clock = LabClock(estate)
         self.state_dir = state_dir
         self.faults = faults or FaultPlan()
         self.violations = violations or ViolationLog()
@@ -84,11 +84,7 @@ class EstateRuntime:
 
     def snapshot(self, host: str):
         """What a call may change: its host and the cross-host product models."""
-        return (self.estate.hosts[host].to_dict(), self.products_dict())
-
-    def products_dict(self) -> dict:
-        return json.loads(json.dumps(self.estate.to_dict().get("products", {}), default=str)) if hasattr(
-            self.estate, "to_dict") else {}
+        return (self.estate.hosts[host].to_dict(), encode_products(self.estate.products))
 
     def record_violations(self, call_id: str, host: str, module: str, marker: Optional[str]) -> list:
         found = invariants.check_all(self.estate)
@@ -100,7 +96,7 @@ class EstateRuntime:
 
     # --- persistence -------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return {"estate": self.estate.to_dict(), "clock": self.clock.to_dict(), "faults": self.faults.to_list(),
+        return {"estate": self.estate.to_dict(), "faults": self.faults.to_list(),
                 "violations": self.violations.to_list(), "call_counts": dict(self.call_counts)}
 
     def save(self) -> None:
@@ -110,10 +106,8 @@ class EstateRuntime:
 
     @classmethod
     def from_dict(cls, data: dict, state_dir: Optional[str] = None) -> "EstateRuntime":
-        from certops_lab.state import Estate  # pylint: disable=import-outside-toplevel
-        return cls(Estate.from_dict(data["estate"]), LabClock.from_dict(data["clock"]), state_dir,
-                   FaultPlan.from_list(data.get("faults")), ViolationLog.from_list(data.get("violations")),
-                   data.get("call_counts"))
+        return cls(Estate.from_dict(data["estate"]), state_dir, FaultPlan.from_list(data.get("faults")),
+                   ViolationLog.from_list(data.get("violations")), data.get("call_counts"))
 
     @classmethod
     def load(cls, state_dir: str) -> "EstateRuntime":

@@ -61,7 +61,7 @@ def test_fault_commands_add_list_and_clear(running_lab):
 
 def test_state_prints_host_json_and_audit_and_violations_start_empty(running_lab):
     state = json.loads(lab_cli("state", "basic01", "--state-dir", running_lab).stdout)
-    assert "CN=basic01.lab.test" in json.dumps(state)
+    assert [entry["subject"] for entry in state["stores"]["LocalMachine\\My"]["entries"]] == ["CN=basic01.lab.test"]
     assert lab_cli("audit", "--state-dir", running_lab).stdout == ""
     assert lab_cli("violations", "--state-dir", running_lab).stdout == ""
 

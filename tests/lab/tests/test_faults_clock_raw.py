@@ -12,6 +12,7 @@ from ansible._internal._powershell._clixml import replace_stderr_clixml
 from certops_lab.clock import ClockError, LabClock, parse_instant, parse_offset
 from certops_lab.faults import FaultError, FaultPlan
 from certops_lab.rawcommands import run_raw
+from certops_lab.state import Estate
 
 UTC = datetime.timezone.utc
 
@@ -68,7 +69,12 @@ def test_lab_clock_is_frozen_until_set_or_advanced():
     assert clock.now() == clock.now() == datetime.datetime(2026, 1, 1, tzinfo=UTC)
     assert clock.advance("+3d") == datetime.datetime(2026, 1, 4, tzinfo=UTC)
     assert clock.set("2027-01-01T00:00:00Z") == datetime.datetime(2027, 1, 1, tzinfo=UTC)
-    assert LabClock.from_dict(clock.to_dict()).now() == clock.now()
+
+
+def test_lab_clock_bound_to_an_estate_moves_the_estate_clock():
+    estate = Estate()
+    LabClock(estate).advance("+2d")
+    assert estate.clock == datetime.datetime(2026, 1, 3, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("script,stdout,rc", [

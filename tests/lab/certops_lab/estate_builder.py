@@ -1,0 +1,87 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Build a fresh Estate from a topology: hosts, their certificates (issued by the lab CA, validity
+relative to the lab clock) and the initial state of the product models.
+
+Product sections are handed to the model that owns them (``PRODUCT_MODELS``). In the ``products``
+section the string ``cert:<id>`` stands for the thumbprint of the topology certificate with that id.
+"""
+from __future__ import annotations
+
+import importlib
+
+from certops_lab.clock import DEFAULT_START, parse_instant, parse_offset
+from certops_lab.state import Estate
+from certops_lab.topology import TopologyError
+
+# products section -> module whose from_topology(products, estate) builds it (several sections may share one).
+PRODUCT_MODELS = {"wfm": "certops_lab.products.workflow", "sharepoint": "certops_lab.products.workflow"}
+CERT_REFERENCE = "cert:"
+DEFAULT_NOT_BEFORE = "-1d"
+DEFAULT_NOT_AFTER = "+365d"
+
+
+def _certificate_request(entry: dict, now) -> dict:
+    """Keyword arguments for LabCA.issue from one topology certificate entry."""
+    return {"subject": entry["subject"], "dns_names": list(entry.get("dns_names", [])),
+            "not_before": now + parse_offset(entry.get("not_before", DEFAULT_NOT_BEFORE)),
+            "not_after": now + parse_offset(entry.get("not_after", DEFAULT_NOT_AFTER)),
+            "key_type": entry.get("key_type", "rsa"), "key_size": entry.get("key_size"),
+            "hash_name": entry.get("hash", "sha256"), "self_signed": bool(entry.get("self_signed", False))}
+
+
+def _place_certificate(host, entry: dict, ca, now) -> str:
+    certificate, key = ca.issue(**_certificate_request(entry, now))
+    store = host.store(entry.get("store_location", "LocalMachine"), entry.get("store_name", "My"))
+    stored = store.add(certificate, key if entry.get("private_key", True) else None,
+                       exportable=bool(entry.get("exportable", True)), friendly_name=entry.get("friendly_name", ""))
+    for account in entry.get("acl", []):
+        stored.grant_key_read(account)
+    return stored.thumbprint
+
+
+def _add_host(estate: Estate, spec, ca, references: dict) -> None:
+    host = estate.add_host(spec.name, roles=list(spec.roles), user=spec.username)
+    for index, entry in enumerate(spec.certificates):
+        thumbprint = _place_certificate(host, entry, ca, estate.clock)
+        if entry.get("id"):
+            if entry["id"] in references:
+                raise TopologyError(f"hosts.{spec.name}.certificates.{index}.id: {entry['id']!r} is used twice: give each certificate its own id")
+            references[entry["id"]] = thumbprint
+
+
+def resolve_references(value, references: dict, path: str = "products"):
+    """A copy of ``value`` with every ``cert:<id>`` string replaced by that certificate's thumbprint."""
+    if isinstance(value, dict):
+        return {key: resolve_references(item, references, f"{path}.{key}") for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve_references(item, references, f"{path}.{index}") for index, item in enumerate(value)]
+    if isinstance(value, str) and value.startswith(CERT_REFERENCE):
+        wanted = value[len(CERT_REFERENCE):]
+        if wanted not in references:
+            known = ", ".join(sorted(references)) or "none"
+            raise TopologyError(f"{path}: no certificate has id {wanted!r}: add `id: {wanted}` to a host certificate (ids: {known})")
+        return references[wanted]
+    return value
+
+
+def _build_products(estate: Estate, products: dict) -> None:
+    unknown = sorted(set(products) - set(PRODUCT_MODELS))
+    if unknown:
+        raise TopologyError(f"products.{unknown[0]}: no product model reads this section: use one of {', '.join(sorted(PRODUCT_MODELS))}")
+    for module_name in sorted({PRODUCT_MODELS[section] for section in products}):
+        try:
+            importlib.import_module(module_name).from_topology(products, estate)
+        except ValueError as error:
+            raise TopologyError(str(error)) from None
+
+
+def build_estate(topology, ca) -> Estate:
+    """A new Estate for ``topology``; certificates are issued by ``ca`` relative to the topology clock."""
+    estate = Estate(clock=parse_instant(topology.clock) if topology.clock else DEFAULT_START)
+    references: dict = {}
+    for spec in topology.hosts.values():
+        _add_host(estate, spec, ca, references)
+    _build_products(estate, resolve_references(topology.products, references))
+    return estate
