@@ -27,6 +27,7 @@ from certops_lab.faults import FaultPlan
 from certops_lab.invariants import ViolationLog, ViolationRecord
 from certops_lab.rawcommands import clixml_error, run_raw
 from certops_lab.state import Estate, encode_products
+from certops_lab.twins.registry import resolve as resolve_module_name
 
 STATE_FILE = "state.json"
 AUDIT_FILE = "audit.jsonl"
@@ -166,9 +167,10 @@ class HostRuntime:
         return self.finish(record, result)
 
     def new_record(self, call: ModuleCall, number: int) -> AuditRecord:
+        module = resolve_module_name(call.name)
         return AuditRecord(call_id=f"{self.name}#{number}", time=isoformat(self.lab.clock.now()), host=self.name,
-                           module=call.name, script=script_marker(call),
-                           parameters=mask_arguments(call.name, call.args, call.no_log), check_mode=call.check_mode)
+                           module=module, script=script_marker(call),
+                           parameters=mask_arguments(module, call.args, call.no_log), check_mode=call.check_mode)
 
     def run_twin(self, call: ModuleCall, record: AuditRecord) -> dict:
         with self.lab.lock:
