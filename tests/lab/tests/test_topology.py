@@ -4,6 +4,7 @@
 """Topology validation and expansion, and the inventory written from it."""
 from __future__ import annotations
 
+import datetime
 import glob
 import os
 import stat
@@ -11,7 +12,9 @@ import stat
 import pytest
 import yaml
 
+from certops_lab.estate_builder import build_estate
 from certops_lab.inventory import build_inventory, write_inventory
+from certops_lab.pki import LabCA
 from certops_lab.topology import TopologyError, load_topology
 
 TOPOLOGIES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "topologies")
@@ -107,3 +110,59 @@ def test_write_inventory_is_private_and_loads_as_yaml(tmp_path):
     path = write_inventory(str(tmp_path / "inventory.yml"), list(topology.hosts.values()), {"web": 40001}, "/ca.pem")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert yaml.safe_load(open(path, encoding="utf-8"))["all"]["children"]["windows"]["hosts"]["web"]["ansible_port"] == 40001
+
+
+@pytest.fixture(name="lab_ca", scope="module")
+def lab_ca_fixture():
+    return LabCA.create()
+
+
+def _entries(estate, host, store="LocalMachine\\My"):
+    return list(estate.hosts[host].stores[store].entries.values())
+
+
+def test_build_estate_issues_certificates_relative_to_the_lab_clock(lab_ca):
+    topology = load_topology({"clock": "2026-03-01T00:00:00Z", "hosts": {"win01": {"certificates": [
+        {"subject": "CN=expired.lab.test", "not_before": "-400d", "not_after": "-3d", "dns_names": ["expired.lab.test"]}]}}})
+    estate = build_estate(topology, lab_ca)
+    certificate = _entries(estate, "win01")[0].certificate
+    assert estate.clock == datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
+    assert certificate.not_valid_after_utc == datetime.datetime(2026, 2, 26, tzinfo=datetime.timezone.utc)
+    assert certificate.not_valid_before_utc == datetime.datetime(2025, 1, 25, tzinfo=datetime.timezone.utc)
+    assert certificate.issuer == lab_ca.certificate.subject
+
+
+def test_build_estate_applies_store_key_and_acl_settings(lab_ca):
+    topology = load_topology({"hosts": {"win01": {"roles": ["wfm"], "username": "labadmin", "certificates": [
+        {"subject": "CN=root", "store_name": "Root", "self_signed": True, "private_key": False},
+        {"subject": "CN=svc", "exportable": False, "acl": ["LAB\\svc-wfm"], "key_type": "ecdsa", "key_size": 256, "friendly_name": "svc"}]}}})
+    estate = build_estate(topology, lab_ca)
+    root, = _entries(estate, "win01", "LocalMachine\\Root")
+    service, = _entries(estate, "win01")
+    assert not root.has_private_key and root.certificate.issuer == root.certificate.subject
+    assert service.has_private_key and not service.exportable and service.key_readable_by("LAB\\svc-wfm")
+    assert service.friendly_name == "svc" and estate.hosts["win01"].roles == ["wfm"] and estate.hosts["win01"].user == "labadmin"
+
+
+def test_build_estate_resolves_certificate_ids_in_the_products_section(lab_ca):
+    estate = build_estate(load_topology(os.path.join(TOPOLOGIES, "demo.yml")), lab_ca)
+    outbound = next(entry for entry in _entries(estate, "wfm01") if entry.certificate.not_valid_after_utc.day == 31)
+    assert estate.products["wfm"]["wfm"].current == outbound.thumbprint
+    assert estate.products["sharepoint"]["sp"].workflow_farm == "wfm"
+
+
+@pytest.mark.parametrize("products,message", [
+    ({"adfs": {}}, "products.adfs: no product model reads this section: use one of sharepoint, wfm"),
+    ({"wfm": [{"name": "w", "outbound_certificate": "cert:nope"}]}, "products.wfm.0.outbound_certificate: no certificate has id 'nope'"),
+    ({"wfm": [{"name": "w"}]}, "products.wfm entry 'w' lacks service_uri"),
+])
+def test_build_estate_reports_product_mistakes_as_topology_errors(lab_ca, products, message):
+    with pytest.raises(TopologyError) as caught:
+        build_estate(load_topology({"hosts": {"win01": {}}, "products": products}), lab_ca)
+    assert message in str(caught.value)
+
+
+def test_build_estate_refuses_a_certificate_id_used_twice(lab_ca):
+    certificate = {"subject": "CN=x", "id": "same"}
+    with pytest.raises(TopologyError, match="hosts.b.certificates.0.id: 'same' is used twice"):
+        build_estate(load_topology({"hosts": {"a": {"certificates": [certificate]}, "b": {"certificates": [certificate]}}}), lab_ca)
