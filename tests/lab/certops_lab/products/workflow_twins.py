@@ -1,0 +1,167 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Twins of the Workflow Manager and SharePoint trust scripts (plugins/plugin_utils/scripts/).
+
+Each twin returns exactly the pipeline output its script emits (property names and types), and
+fails where the script would, with the message Windows would show. In check mode the scripts'
+ShouldProcess guard skips every change, and so do the twins.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from cryptography import x509
+
+from certops_lab.contracts import CmdletError, ScriptOutcome
+from certops_lab.products.workflow import sharepoint_farms, wfm_farms
+from certops_lab.twins.scripts import script_twin
+
+THUMBPRINT_PATTERN = "^[0-9A-F]{40}$"
+
+
+# --- finding the product a host belongs to ------------------------------------------------------
+def _wfm_farm(estate, ctx, service_uri: str):
+    if not any(ctx.host in farm.hosts for farm in wfm_farms(estate).values()):
+        raise CmdletError("The specified module 'WorkflowManager' was not loaded because no valid module file was found in any module directory.")
+    for farm in wfm_farms(estate).values():
+        if farm.serves(service_uri):
+            return farm
+    raise CmdletError(f"Unable to connect to the remote server {service_uri}")
+
+
+def _sharepoint_farm(estate, ctx, cmdlet: str):
+    for farm in sharepoint_farms(estate).values():
+        if ctx.host in farm.hosts:
+            farm.check_database_access(ctx.become_user)
+            return farm
+    raise CmdletError(f"The term '{cmdlet}' is not recognized as the name of a cmdlet, function, script file, or operable program.")
+
+
+def _validated_thumbprint(value) -> str:
+    text = str(value or "")
+    if not re.fullmatch(THUMBPRINT_PATTERN, text):
+        raise CmdletError(f'Cannot validate argument on parameter \'Thumbprint\'. The argument "{text}" does not match the '
+                          f'"{THUMBPRINT_PATTERN}" pattern. Supply an argument that matches "{THUMBPRINT_PATTERN}" and try the command again.')
+    return text
+
+
+def _validated_operation(value, allowed: tuple) -> str:
+    if value not in allowed:
+        raise CmdletError(f"Cannot validate argument on parameter 'Operation'. The argument \"{value}\" does not belong to the set "
+                          f"\"{','.join(allowed)}\" specified by the ValidateSet attribute.")
+    return value
+
+
+def certificate_from_base64(text) -> bytes:
+    """[X509Certificate2]::new([Convert]::FromBase64String($Certificate)), with its failures."""
+    try:
+        der = base64.b64decode(str(text or ""), validate=True)
+    except (binascii.Error, ValueError):
+        raise CmdletError('Exception calling "FromBase64String" with "1" argument(s): "The input is not a valid Base-64 string '
+                          'as it contains a non-base 64 character, more than two padding characters, or an illegal character '
+                          'among the padding characters."') from None
+    try:
+        x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise CmdletError('Exception calling ".ctor" with "1" argument(s): "Cannot find the requested object."') from None
+    return der
+
+
+# --- Workflow Manager ---------------------------------------------------------------------------
+def _wfm_output(farm, service_uri: str) -> dict:
+    return {"ServiceUri": str(service_uri), "References": [farm.outbound_references()]}
+
+
+@script_twin("wfm_outbound_certificate_get")
+def wfm_outbound_certificate_get(estate, host, parameters, ctx):
+    del host  # the farm is found by the inventory name in ctx
+    farm = _wfm_farm(estate, ctx, parameters.get("ServiceUri", ""))
+    return ScriptOutcome(output=[_wfm_output(farm, parameters["ServiceUri"])])
+
+
+@script_twin("wfm_outbound_certificate_set")
+def wfm_outbound_certificate_set(estate, host, parameters, ctx):
+    del host
+    farm = _wfm_farm(estate, ctx, parameters.get("ServiceUri", ""))
+    thumbprint = _validated_thumbprint(parameters.get("Thumbprint"))
+    if not ctx.check_mode:
+        farm.set_next_reference(thumbprint, estate)
+        farm.set_next_as_current()
+    return ScriptOutcome(output=[_wfm_output(farm, parameters["ServiceUri"])], changed=not ctx.check_mode)
+
+
+# --- SharePoint: trusted security token issuers ----------------------------------------------
+def issuer_view(issuer) -> dict:
+    return {"Name": issuer.name, "Id": issuer.id, "RegisteredIssuerName": issuer.registered_issuer_name,
+            "IsSelfIssuer": issuer.is_self_issuer, "MetadataEndPoint": "", "SigningCertificateThumbprint": issuer.thumbprint,
+            "SigningCertificate": base64.b64encode(issuer.certificate).decode()}
+
+
+def issuer_set_view(issuer) -> dict:
+    """The issuer fields sp_trusted_security_token_issuer_set returns; empty after Remove and in check mode."""
+    if issuer is None:
+        return {"Name": "", "Id": "", "RegisteredIssuerName": "", "IsSelfIssuer": False, "SigningCertificateThumbprint": ""}
+    return {key: value for key, value in issuer_view(issuer).items() if key not in ("MetadataEndPoint", "SigningCertificate")}
+
+
+@script_twin("sp_trusted_security_token_issuer_get")
+def sp_trusted_security_token_issuer_get(estate, host, parameters, ctx):
+    del host, parameters
+    farm = _sharepoint_farm(estate, ctx, "Get-SPTrustedSecurityTokenIssuer")
+    return ScriptOutcome(output=[{"Realm": farm.realm, "Issuers": [issuer_view(issuer) for issuer in farm.issuers]}])
+
+
+def _apply_issuer_operation(farm, operation: str, parameters: dict):
+    if operation == "New":
+        return farm.new_issuer(parameters.get("Name", ""), certificate_from_base64(parameters.get("Certificate")),
+                               parameters.get("RegisteredIssuerName", ""), bool(parameters.get("IsSelfIssuer", False)))
+    if operation == "Update":
+        issuer = farm.issuer(parameters.get("Identity", ""))
+        issuer.is_self_issuer = bool(parameters.get("IsSelfIssuer", False))
+        return issuer
+    farm.remove_issuer(parameters.get("Identity", ""))
+    return None
+
+
+@script_twin("sp_trusted_security_token_issuer_set")
+def sp_trusted_security_token_issuer_set(estate, host, parameters, ctx):
+    del host
+    operation = _validated_operation(parameters.get("Operation"), ("New", "Update", "Remove"))
+    farm = _sharepoint_farm(estate, ctx, "New-SPTrustedSecurityTokenIssuer")
+    issuer = None if ctx.check_mode else _apply_issuer_operation(farm, operation, parameters)
+    view = issuer_set_view(issuer)
+    return ScriptOutcome(output=[{"Operation": operation, "Changed": not ctx.check_mode, **view}], changed=not ctx.check_mode)
+
+
+# --- SharePoint: trusted root authorities (Central Administration > Security > Manage Trust) ----
+@script_twin("sp_trusted_root_authority_get")
+def sp_trusted_root_authority_get(estate, host, parameters, ctx):
+    del host, parameters
+    farm = _sharepoint_farm(estate, ctx, "Get-SPTrustedRootAuthority")
+    return ScriptOutcome(output=[{"Authorities": [
+        {"Name": root.name, "Id": root.id, "CertificateThumbprint": root.thumbprint,
+         "Certificate": base64.b64encode(root.certificate).decode()} for root in farm.root_authorities]}])
+
+
+def _apply_root_operation(farm, operation: str, parameters: dict):
+    if operation == "New":
+        return farm.new_root_authority(parameters.get("Name", ""), certificate_from_base64(parameters.get("Certificate")))
+    if operation == "Set":
+        root = farm.root_authority(parameters.get("Identity", ""))
+        root.certificate = certificate_from_base64(parameters.get("Certificate"))
+        return root
+    farm.remove_root_authority(parameters.get("Identity", ""))
+    return None
+
+
+@script_twin("sp_trusted_root_authority_set")
+def sp_trusted_root_authority_set(estate, host, parameters, ctx):
+    del host
+    operation = _validated_operation(parameters.get("Operation"), ("New", "Set", "Remove"))
+    farm = _sharepoint_farm(estate, ctx, "New-SPTrustedRootAuthority")
+    root = None if ctx.check_mode else _apply_root_operation(farm, operation, parameters)
+    view = {"Name": root.name if root else "", "Id": root.id if root else "", "CertificateThumbprint": root.thumbprint if root else ""}
+    return ScriptOutcome(output=[{"Operation": operation, "Changed": not ctx.check_mode, **view}], changed=not ctx.check_mode)
