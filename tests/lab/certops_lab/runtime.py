@@ -10,7 +10,6 @@ span hosts; a ``slow`` fault sleeps outside it so one slow host never stalls the
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -118,8 +117,6 @@ class EstateRuntime:
 
 class HostRuntime:
     """Everything the WS-Man server needs from one simulated host."""
-
-    _ids = itertools.count(1)
 
     def __init__(self, lab: EstateRuntime, name: str):
         self.lab = lab
