@@ -5,17 +5,24 @@
 from __future__ import annotations
 
 import base64
+import pathlib
 
 import pytest
 
+from certops_lab import invariants
 from certops_lab.contracts import CallContext, CmdletError
 from certops_lab.products import workflow
 from certops_lab.products.sharepoint import WORKFLOW_PRINCIPAL, SharePointFarm, default_realm, thumbprint_of
+from certops_lab.estate_builder import build_estate
+from certops_lab.pki import LabCA
 from certops_lab.state import Estate
+from certops_lab.topology import load_topology
 from certops_lab.twins.scripts import lookup
 
 from workflow_lab import SERVICE_URI, install, make_certificate, workflow_estate
 
+DEMO_TOPOLOGY = pathlib.Path(__file__).resolve().parents[1] / "topologies" / "demo.yml"
+WORKFLOW_INVARIANTS = ("sharepoint_trusts_wfm_signing_certificate", "wfm_current_outbound_certificate_on_every_host")
 REALM = "5d5b9d5a-6c1e-4b0c-9d39-3c8f0b7f9a11"
 
 
@@ -286,3 +293,11 @@ def test_estate_round_trip_keeps_sharepoint_farm():
     again = Estate.from_dict(estate.to_dict())
     assert again.to_dict() == estate.to_dict()
     assert workflow.workflow_probe(again, "sp")["status"] == 200
+
+
+def test_demo_topology_builds_farms_that_trust_each_other():
+    estate = build_estate(load_topology(str(DEMO_TOPOLOGY)), LabCA.create())
+    assert workflow.wfm_farms(estate)["wfm"].current in {entry.thumbprint for entry in estate.hosts["wfm01"].all_certificates()}
+    assert set(WORKFLOW_INVARIANTS) <= set(invariants.registered())
+    assert workflow.workflow_probe(estate, "sp")["status"] == 200
+    assert [violation for violation in invariants.check_all(estate) if violation.invariant in WORKFLOW_INVARIANTS] == []
