@@ -1,0 +1,55 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The certificate core's public face: load any container, describe its certificates.
+
+PRIVATE to the collection: the name and location may change without notice.
+
+inspect_data() is what the certificate_info module, the cert_info filter and the action plugins
+that read certificates from Windows (base64 DER) all call, so they return the same dictionary.
+"""
+from __future__ import annotations
+
+from ansible_collections.certops.microsoft.plugins.module_utils._cert_describe import describe_certificate, is_ca, private_key_matches
+from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import CertificateBundle, load_bundle, read_certificate_file
+from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._text_input import decode_text_input
+from ansible_collections.certops.microsoft.plugins.module_utils._time import ensure_utc, utc_now
+
+__all__ = ["CertificateBundle", "decode_text_input", "describe_certificate", "inspect_data", "leaf_index", "load_bundle", "read_certificate_file"]
+
+
+def leaf_index(bundle: CertificateBundle) -> int:
+    """The leaf: the certificate matching the private key, else the first non-CA, else the first."""
+    if bundle.private_key is not None:
+        for index, cert in enumerate(bundle.certificates):
+            if private_key_matches(cert, bundle.private_key):
+                return index
+    for index, cert in enumerate(bundle.certificates):
+        if not is_ca(cert):
+            return index
+    return 0
+
+
+def _describe_all(bundle: CertificateBundle, leaf: int, now) -> list:
+    """Facts of every certificate; only the leaf is paired with the bundle's private key."""
+    described = []
+    for index, cert in enumerate(bundle.certificates):
+        try:
+            described.append(describe_certificate(cert, bundle.private_key if index == leaf else None, now))
+        except ValueError as error:
+            raise CertopsError(f"certificate {index + 1} of the {bundle.source_format} data is malformed and cannot be read: {error}") from None
+    return described
+
+
+def inspect_data(data: bytes, password: str | bytes | None = None, now=None) -> dict:
+    """The leaf certificate's facts at the top level, plus `certificates` (all) and `chain` (the others)."""
+    now = utc_now() if now is None else ensure_utc(now)
+    bundle = load_bundle(data, password)
+    leaf = leaf_index(bundle)
+    described = _describe_all(bundle, leaf, now)
+    result = dict(described[leaf])
+    result["source_format"] = bundle.source_format
+    result["certificates"] = described
+    result["chain"] = [info for index, info in enumerate(described) if index != leaf]
+    return result
