@@ -182,6 +182,11 @@ def test_issuer_set_twin_refuses_bad_certificate_bytes(certificate, message):
                                                                          "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*"})
 
 
+def test_issuer_set_twin_refuses_text_for_is_self_issuer_as_bool_binding_does():
+    with pytest.raises(CmdletError, match="Cannot process argument transformation on parameter 'IsSelfIssuer'"):
+        run(workflow_estate(), "sp_trusted_security_token_issuer_set", {"Operation": "Update", "Identity": WORKFLOW_PRINCIPAL, "IsSelfIssuer": "false"})
+
+
 @pytest.mark.parametrize("name", ["sp_trusted_security_token_issuer_set", "sp_trusted_root_authority_set"])
 def test_set_twins_validate_operation_as_validateset_does(name):
     with pytest.raises(CmdletError, match="Cannot validate argument on parameter 'Operation'"):

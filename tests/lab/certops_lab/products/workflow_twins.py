@@ -55,6 +55,14 @@ def _validated_operation(value, allowed: tuple) -> str:
     return value
 
 
+def _validated_bool(value, name: str) -> bool:
+    """A [bool] script parameter binds only booleans and numbers, never the text "false"."""
+    if isinstance(value, (bool, int)):
+        return bool(value)
+    raise CmdletError(f"Cannot process argument transformation on parameter '{name}'. Cannot convert value \"System.String\" to type "
+                      '"System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.')
+
+
 def certificate_from_base64(text) -> bytes:
     """[X509Certificate2]::new([Convert]::FromBase64String($Certificate)), with its failures."""
     try:
@@ -117,23 +125,30 @@ def sp_trusted_security_token_issuer_get(estate, host, parameters, ctx):
 def _apply_issuer_operation(farm, operation: str, parameters: dict):
     if operation == "New":
         return farm.new_issuer(parameters.get("Name", ""), certificate_from_base64(parameters.get("Certificate")),
-                               parameters.get("RegisteredIssuerName", ""), bool(parameters.get("IsSelfIssuer", False)))
+                               parameters.get("RegisteredIssuerName", ""), _validated_bool(parameters.get("IsSelfIssuer", False), "IsSelfIssuer"))
     if operation == "Update":
         issuer = farm.issuer(parameters.get("Identity", ""))
-        issuer.is_self_issuer = bool(parameters.get("IsSelfIssuer", False))
+        issuer.is_self_issuer = _validated_bool(parameters.get("IsSelfIssuer", False), "IsSelfIssuer")
         return issuer
     farm.remove_issuer(parameters.get("Identity", ""))
     return None
 
 
+def _set_twin(estate, ctx, parameters: dict, kind: tuple) -> ScriptOutcome:
+    """The shared body of the two *_set scripts: validate Operation, find the farm, apply unless
+    in check mode, return the changed object's fields (empty after Remove and in check mode)."""
+    allowed, cmdlet, apply, view = kind
+    operation = _validated_operation(parameters.get("Operation"), allowed)
+    farm = _sharepoint_farm(estate, ctx, cmdlet)
+    changed_object = None if ctx.check_mode else apply(farm, operation, parameters)
+    return ScriptOutcome(output=[{"Operation": operation, "Changed": not ctx.check_mode, **view(changed_object)}], changed=not ctx.check_mode)
+
+
 @script_twin("sp_trusted_security_token_issuer_set")
 def sp_trusted_security_token_issuer_set(estate, host, parameters, ctx):
     del host
-    operation = _validated_operation(parameters.get("Operation"), ("New", "Update", "Remove"))
-    farm = _sharepoint_farm(estate, ctx, "New-SPTrustedSecurityTokenIssuer")
-    issuer = None if ctx.check_mode else _apply_issuer_operation(farm, operation, parameters)
-    view = issuer_set_view(issuer)
-    return ScriptOutcome(output=[{"Operation": operation, "Changed": not ctx.check_mode, **view}], changed=not ctx.check_mode)
+    return _set_twin(estate, ctx, parameters, (("New", "Update", "Remove"), "New-SPTrustedSecurityTokenIssuer", _apply_issuer_operation,
+                                               issuer_set_view))
 
 
 # --- SharePoint: trusted root authorities (Central Administration > Security > Manage Trust) ----
@@ -157,11 +172,14 @@ def _apply_root_operation(farm, operation: str, parameters: dict):
     return None
 
 
+def root_set_view(root) -> dict:
+    """The fields sp_trusted_root_authority_set returns; empty after Remove and in check mode."""
+    if root is None:
+        return {"Name": "", "Id": "", "CertificateThumbprint": ""}
+    return {"Name": root.name, "Id": root.id, "CertificateThumbprint": root.thumbprint}
+
+
 @script_twin("sp_trusted_root_authority_set")
 def sp_trusted_root_authority_set(estate, host, parameters, ctx):
     del host
-    operation = _validated_operation(parameters.get("Operation"), ("New", "Set", "Remove"))
-    farm = _sharepoint_farm(estate, ctx, "New-SPTrustedRootAuthority")
-    root = None if ctx.check_mode else _apply_root_operation(farm, operation, parameters)
-    view = {"Name": root.name if root else "", "Id": root.id if root else "", "CertificateThumbprint": root.thumbprint if root else ""}
-    return ScriptOutcome(output=[{"Operation": operation, "Changed": not ctx.check_mode, **view}], changed=not ctx.check_mode)
+    return _set_twin(estate, ctx, parameters, (("New", "Set", "Remove"), "New-SPTrustedRootAuthority", _apply_root_operation, root_set_view))
