@@ -1,0 +1,112 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The WFM / SharePoint script twins return exactly the properties their real scripts emit.
+
+The property names are read from the scripts themselves (every ``[PSCustomObject]@{...}`` key,
+found with tree-sitter-powershell), so renaming a property in a script without its twin, or the
+other way round, fails here. Hostile values travel through the twins as plain data.
+"""
+from __future__ import annotations
+
+import base64
+import pathlib
+
+import pytest
+import tree_sitter
+import tree_sitter_powershell
+
+from certops_lab.contracts import CallContext, CmdletError
+from certops_lab.products import workflow
+from certops_lab.products.sharepoint import WORKFLOW_PRINCIPAL
+from certops_lab.twins.scripts import lookup
+
+from workflow_lab import SERVICE_URI, install, make_certificate, workflow_estate
+
+SCRIPTS = pathlib.Path(__file__).resolve().parents[3] / "plugins" / "plugin_utils" / "scripts"
+PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+NEW_CERT = base64.b64encode(make_certificate("new")).decode()
+HOSTILE = "x'; Remove-SPFarm -Confirm:$false; $(whoami) `n\"\n"
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def _enclosing_hash_literal(node):
+    node = node.parent
+    while node.type != "hash_literal_expression":
+        node = node.parent
+    return node
+
+
+def script_property_names(name: str) -> set:
+    """Every key of every [PSCustomObject]@{...} the script emits."""
+    tree = PARSER.parse((SCRIPTS / f"{name}.ps1").read_bytes())
+    names = set()
+    for node in _walk(tree.root_node):
+        if node.type == "cast_expression" and node.text.decode().lower().startswith("[pscustomobject]"):
+            literal = next(child for child in _walk(node) if child.type == "hash_literal_expression")
+            names.update(next(part for part in entry.children if part.type == "key_expression").text.decode()
+                         for entry in _walk(literal) if entry.type == "hash_entry" and _enclosing_hash_literal(entry).id == literal.id)
+    return names
+
+
+def output_property_names(value) -> set:
+    """Keys of the twin's output objects; the WFM reference objects are the cmdlet's own, not the script's."""
+    if isinstance(value, list):
+        return set().union(*(output_property_names(item) for item in value)) if value else set()
+    if isinstance(value, dict):
+        nested = [output_property_names(item) for key, item in value.items() if key != "References"]
+        return set(value).union(*nested)
+    return set()
+
+
+def run(estate, name, parameters, host):
+    return lookup(name)(estate, estate.hosts[host], parameters, CallContext(host=host)).output
+
+
+def new_on_every_wfm_host(estate):
+    return [install(estate.hosts[host], "new") for host in ("wfm01", "wfm02")][0]
+
+
+SCENARIOS = {
+    "wfm_outbound_certificate_get": lambda estate: run(estate, "wfm_outbound_certificate_get", {"ServiceUri": SERVICE_URI}, "wfm01"),
+    "wfm_outbound_certificate_set": lambda estate: run(estate, "wfm_outbound_certificate_set",
+                                                       {"ServiceUri": SERVICE_URI, "Thumbprint": new_on_every_wfm_host(estate)}, "wfm01"),
+    "sp_trusted_security_token_issuer_get": lambda estate: run(estate, "sp_trusted_security_token_issuer_get", {}, "sp01"),
+    "sp_trusted_security_token_issuer_set": lambda estate: run(estate, "sp_trusted_security_token_issuer_set", {
+        "Operation": "New", "Name": "new", "Certificate": NEW_CERT, "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*", "IsSelfIssuer": False}, "sp01"),
+    "sp_trusted_root_authority_get": lambda estate: run(estate, "sp_trusted_root_authority_set", {
+        "Operation": "New", "Name": "root", "Certificate": NEW_CERT}, "sp01") and run(estate, "sp_trusted_root_authority_get", {}, "sp01"),
+    "sp_trusted_root_authority_set": lambda estate: run(estate, "sp_trusted_root_authority_set", {
+        "Operation": "New", "Name": "root", "Certificate": NEW_CERT}, "sp01"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_twin_output_has_exactly_the_script_properties(name):
+    assert output_property_names(SCENARIOS[name](workflow_estate())) == script_property_names(name)
+
+
+def test_every_workflow_script_has_a_twin_and_a_scenario():
+    scripts = {path.stem for path in SCRIPTS.glob("*.ps1") if path.stem.startswith(("wfm_", "sp_"))}
+    assert scripts == set(SCENARIOS)
+    assert all(lookup(name) is not None for name in scripts)
+
+
+def test_hostile_names_are_stored_verbatim_as_data():
+    estate = workflow_estate()
+    run(estate, "sp_trusted_security_token_issuer_set", {"Operation": "New", "Name": HOSTILE, "Certificate": NEW_CERT,
+                                                          "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*", "IsSelfIssuer": False}, "sp01")
+    run(estate, "sp_trusted_root_authority_set", {"Operation": "New", "Name": HOSTILE, "Certificate": NEW_CERT}, "sp01")
+    farm = workflow.sharepoint_farms(estate)["sp"]
+    assert farm.issuer(HOSTILE).name == HOSTILE and farm.root_authority(HOSTILE).name == HOSTILE
+
+
+def test_hostile_service_uri_reaches_no_farm():
+    estate = workflow_estate()
+    with pytest.raises(CmdletError, match="Unable to connect to the remote server"):
+        run(estate, "wfm_outbound_certificate_get", {"ServiceUri": SERVICE_URI + HOSTILE}, "wfm01")
