@@ -34,8 +34,9 @@ Topology (the ``sharepoint`` list under ``products:``, handed over by ``from_top
             - name: WorkflowManager
               certificate: <thumbprint>
 
-A ``certificate`` is the thumbprint of a certificate present in some host's store in the
-topology; its DER is copied into the farm's configuration, as SharePoint does.
+A ``certificate`` is the thumbprint (or ``cert:<id>``, which the loader resolves) of a certificate
+present in some host's store in the topology; its DER is copied into the farm's configuration,
+as SharePoint does.
 """
 from __future__ import annotations
 

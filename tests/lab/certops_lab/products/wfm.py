@@ -23,10 +23,11 @@ Topology (the ``wfm`` list under ``products:``, handed over by ``from_topology``
           hosts: [wfm01]                             # inventory hosts of the farm
           service_account: LAB\\svc-wfm              # RunAs account that must read the key
           version: "1.0 CU3"                         # optional, default "1.0 CU3"
-          outbound_certificate: <thumbprint>         # current outbound certificate
+          outbound_certificate: cert:wfm-outbound    # current outbound certificate (thumbprint, or
+                                                     # cert:<id> of a topology certificate)
 
 The certificate itself must already be in LocalMachine\\My of the farm's hosts (the topology's
-certificate section puts it there).
+certificate section puts it there; the loader turns ``cert:<id>`` into its thumbprint).
 """
 from __future__ import annotations
 
