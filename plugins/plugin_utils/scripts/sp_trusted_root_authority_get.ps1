@@ -14,6 +14,7 @@ param ()
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/add-pssnapin?view=powershell-5.1
 Add-PSSnapin -Name Microsoft.SharePoint.PowerShell -ErrorAction SilentlyContinue
 
 # https://learn.microsoft.com/powershell/module/sharepoint-server/get-sptrustedrootauthority

@@ -34,6 +34,7 @@ param (
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/add-pssnapin?view=powershell-5.1
 Add-PSSnapin -Name Microsoft.SharePoint.PowerShell -ErrorAction SilentlyContinue
 
 $authority = $null

@@ -14,6 +14,7 @@ $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
 # SharePoint 2013-2019 ship their cmdlets as a snap-in; it may already be loaded in this runspace.
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/add-pssnapin?view=powershell-5.1
 Add-PSSnapin -Name Microsoft.SharePoint.PowerShell -ErrorAction SilentlyContinue
 
 # https://learn.microsoft.com/powershell/module/sharepoint-server/get-sptrustedsecuritytokenissuer

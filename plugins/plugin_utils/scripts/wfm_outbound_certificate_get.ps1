@@ -22,6 +22,7 @@ $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
 # Module of the WF cmdlets installed by Workflow Manager 1.0.
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/import-module
 Import-Module -Name WorkflowManager
 
 # https://learn.microsoft.com/en-us/previous-versions/dotnet/workflow-manager/jj729746(v=azure.10)

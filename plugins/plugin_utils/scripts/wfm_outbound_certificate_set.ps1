@@ -23,6 +23,7 @@ param (
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/import-module
 Import-Module -Name WorkflowManager
 
 if ($PSCmdlet.ShouldProcess([string]$ServiceUri, "Make outbound certificate $Thumbprint current")) {
