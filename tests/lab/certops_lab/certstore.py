@@ -55,6 +55,11 @@ def as_der(certificate: Union[bytes, x509.Certificate]) -> bytes:
     return bytes(certificate)
 
 
+def thumbprint_of(certificate: Union[bytes, x509.Certificate]) -> str:
+    """Windows' Thumbprint: upper-case SHA-1 hex of the DER."""
+    return hashlib.sha1(as_der(certificate)).hexdigest().upper()
+
+
 def as_key_pem(key) -> Optional[str]:
     if key is None or isinstance(key, str):
         return key
@@ -76,7 +81,7 @@ class StoredCertificate:
 
     @property
     def thumbprint(self) -> str:
-        return hashlib.sha1(self.der).hexdigest().upper()
+        return thumbprint_of(self.der)
 
     @property
     def has_private_key(self) -> bool:

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+from certops_lab.twins import certificates, files, modules, powershell, services  # noqa: F401  pylint: disable=unused-import
 from certops_lab.twins.internal import run_internal
 from certops_lab.twins.registry import ModuleFailure, module_twin, run_module, to_exec_result
 from certops_lab.twins.scripts import script_twin

@@ -11,6 +11,7 @@ and ``{"failed": true, "msg": ...}`` for a ``ModuleFailure``.
 from __future__ import annotations
 
 import json
+import traceback
 from typing import Callable
 
 from certops_lab.contracts import CallContext, ExecResult, ModuleCall
@@ -38,6 +39,17 @@ class ModuleFailure(Exception):
 
     def result(self) -> dict:
         return {"changed": False, **self.extra, "failed": True, "msg": self.msg}
+
+
+class UnhandledException(Exception):
+    """A ``throw`` in the module body: the exec wrapper reports it as an unhandled exception."""
+
+    def result(self) -> dict:
+        message = str(self)
+        return {"failed": True, "msg": f"Unhandled exception while executing module: {message}",
+                "exception": f"{message}\r\nAt line:1 char:1\r\n+ throw \"{message}\"\r\n+ ~~~~~~~~~~~~\r\n"
+                             f"+ CategoryInfo          : OperationStopped: ({message}:String) [], RuntimeException\r\n"
+                             f"+ FullyQualifiedErrorId : {message}"}
 
 
 def module_twin(name: str, supports_check_mode: bool = True) -> Callable:
@@ -78,8 +90,12 @@ def run_module(estate, host, call: ModuleCall, ctx: CallContext) -> dict:
         ctx.now = estate.clock
     try:
         result = function(estate, host, dict(call.args or {}), ctx)
-    except ModuleFailure as failure:
+    except (ModuleFailure, UnhandledException) as failure:
         result = failure.result()
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        # A bug in a twin must reach the playbook as a failed task, not as a dropped WinRM request.
+        result = {"failed": True, "msg": f"lab twin of {name} raised {type(error).__name__}: {error}",
+                  "exception": traceback.format_exc()}
     return finish_result(result, ctx)
 
 
