@@ -9,6 +9,11 @@
 #   New    - New-SPTrustedRootAuthority -Name -Certificate
 #   Set    - Set-SPTrustedRootAuthority -Identity -Certificate (the "Browse..." of the seed)
 #   Remove - Remove-SPTrustedRootAuthority -Identity (cleanup only)
+# Why a root authority: Manage Trust edits SPTrustedRootAuthority objects ("root certificate for
+# the trust relationship") and, for farms publishing services, SPTrustedServiceTokenIssuer ones
+# (https://learn.microsoft.com/sharepoint/administration/exchange-trust-certificates-between-farms);
+# Workflow Manager's certificates are added with New-SPTrustedRootAuthority
+# (https://learn.microsoft.com/sharepoint/governance/install-workflow-manager-certificates-in-sharepoint-server).
 # The certificate arrives as base64 DER (public part only), never as a path on the server.
 # In check mode (-WhatIf) nothing is changed.
 [CmdletBinding(SupportsShouldProcess)]
