@@ -19,6 +19,7 @@ import tree_sitter_powershell
 from certops_lab.contracts import CallContext, CmdletError
 from certops_lab.products import workflow
 from certops_lab.products.sharepoint import WORKFLOW_PRINCIPAL
+from certops_lab.twins import powershell
 from certops_lab.twins.scripts import lookup
 
 from workflow_lab import SERVICE_URI, install, make_certificate, workflow_estate
@@ -110,3 +111,37 @@ def test_hostile_service_uri_reaches_no_farm():
     estate = workflow_estate()
     with pytest.raises(CmdletError, match="Unable to connect to the remote server"):
         run(estate, "wfm_outbound_certificate_get", {"ServiceUri": SERVICE_URI + HOSTILE}, "wfm01")
+
+
+# --- through the win_powershell twin, with the real script text -----------------------------------
+def win_powershell(estate, name, parameters, host, check_mode):
+    args = {"script": (SCRIPTS / f"{name}.ps1").read_text(encoding="utf-8"), "parameters": parameters}
+    return powershell.win_powershell(estate, estate.hosts[host], args, CallContext(host=host, check_mode=check_mode))
+
+
+@pytest.mark.parametrize("name,host,parameters", [
+    ("wfm_outbound_certificate_get", "wfm01", {"ServiceUri": SERVICE_URI}),
+    ("sp_trusted_security_token_issuer_get", "sp01", {}),
+    ("sp_trusted_root_authority_get", "sp01", {}),
+])
+def test_read_scripts_run_in_check_mode_and_report_no_change(name, host, parameters):
+    result = win_powershell(workflow_estate(), name, parameters, host, check_mode=True)
+    assert result["changed"] is False and not result.get("failed") and len(result["output"]) == 1
+
+
+def test_set_script_in_check_mode_runs_with_whatif_and_changes_nothing():
+    estate = workflow_estate()
+    thumbprint = new_on_every_wfm_host(estate)
+    before = estate.to_dict()
+    result = win_powershell(estate, "wfm_outbound_certificate_set", {"ServiceUri": SERVICE_URI, "Thumbprint": thumbprint}, "wfm01", True)
+    assert result["changed"] is False and estate.to_dict() == before
+    assert result["output"][0]["References"][0]["Current"] != thumbprint
+
+
+def test_set_script_failure_comes_back_as_win_powershell_error():
+    estate = workflow_estate()
+    thumbprint = install(estate.hosts["wfm01"], "new")
+    result = win_powershell(estate, "wfm_outbound_certificate_set", {"ServiceUri": SERVICE_URI, "Thumbprint": thumbprint}, "wfm01", False)
+    assert result["failed"] is True
+    assert "was not found in the LocalMachine\\My certificate store on wfm02" in result["error"][0]["output"]
+    assert workflow.wfm_farms(estate)["wfm"].current != thumbprint
