@@ -12,5 +12,5 @@ from ansible.utils.collection_loader._collection_finder import _AnsibleCollectio
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DEFAULT_PATHS = [os.path.join(_REPO, ".build", "collections"), os.path.join(_REPO, ".collections")]
 _PATHS = [p for p in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if p] or _DEFAULT_PATHS
-_AnsibleCollectionFinder(paths=_PATHS, scan_sys_path=False)._install()  # pylint: disable=protected-access
+_AnsibleCollectionFinder(paths=_PATHS, scan_sys_paths=False)._install()  # pylint: disable=protected-access
 sys.path.insert(0, os.path.join(_REPO, "tests", "lab"))
