@@ -48,7 +48,7 @@ def directory_invariant_fixture(monkeypatch):
 
     def no_test_directory(estate):
         runs.append(1)
-        return [f"{name} has {DIRECTORY}" for name, host in estate.hosts.items() if DIRECTORY.lower() in json.dumps(host.to_dict()).lower()]
+        return [f"{name} has {DIRECTORY}" for name, host in estate.hosts.items() if host.files.is_dir(DIRECTORY)]
 
     registry["no_test_directory"] = no_test_directory
     monkeypatch.setattr(invariants, "_REGISTRY", registry)
@@ -80,7 +80,7 @@ def test_transport_fault_raises_injected_fault_before_the_twin_runs(lab, kind):
     with pytest.raises(InjectedFault) as caught:
         lab.host("win01").run_module_call(make_directory())
     assert caught.value.kind == kind
-    assert DIRECTORY.lower() not in json.dumps(lab.estate.hosts["win01"].to_dict()).lower()
+    assert not lab.estate.hosts["win01"].files.exists(DIRECTORY)
     record = lab.audit.records()[0]
     assert (record["fault"], record["failed"], record["mutating"]) == (kind, True, False)
 
@@ -90,7 +90,7 @@ def test_cmdlet_error_fault_fails_the_call_without_mutating(lab):
     outcome = lab.host("win01").run_module_call(make_directory())
     assert outcome.rc == 1 and result_of(outcome)["failed"] is True
     assert "Access is denied." in result_of(outcome)["msg"]
-    assert DIRECTORY.lower() not in json.dumps(lab.estate.hosts["win01"].to_dict()).lower()
+    assert not lab.estate.hosts["win01"].files.exists(DIRECTORY)
     assert lab.audit.records()[0]["fault"] == "cmdlet-error"
 
 
@@ -128,7 +128,7 @@ def test_read_only_and_check_mode_calls_skip_invariants_and_are_not_mutating(lab
 def test_mutating_call_saves_the_state_file(lab, tmp_path):
     lab.host("win01").run_module_call(make_directory())
     saved = json.load(open(os.path.join(tmp_path, STATE_FILE), encoding="utf-8"))
-    assert DIRECTORY.lower() in json.dumps(saved["estate"]["hosts"]["win01"]).lower()
+    assert Estate.from_dict(saved["estate"]).hosts["win01"].files.is_dir(DIRECTORY)
     assert saved["call_counts"] == {"win01": 1}
 
 
