@@ -98,9 +98,9 @@ def _module_return_block(module: str) -> dict:
         return yaml.safe_load(handle).get("RETURN") or {}
 
 
-def documented_keys(module: str, under: str = "") -> set:
-    """Top-level RETURN keys, or the ``contains`` keys of RETURN[under]."""
+def documented_keys(module: str, *path: str) -> set:
+    """Top-level RETURN keys, or the ``contains`` keys found by following ``path`` (e.g. "error", "exception")."""
     block = _module_return_block(module)
-    if under:
-        block = block[under].get("contains") or {}
+    for part in path:
+        block = block[part].get("contains") or {}
     return set(block)
