@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.certops.microsoft.plugins.module_utils import _cryptography as crypto
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_names import KEY_USAGE_NAMES, UPN_OID, eku_name
-from ansible_collections.certops.microsoft.plugins.module_utils._time import days_between, ensure_utc, iso_z, utc_now
+from ansible_collections.certops.microsoft.plugins.module_utils._time import days_between, ensure_utc, iso_z, resolve_now
 
 # OpenSSL reports these sizes for keys that have no key_size attribute in cryptography.
 FIXED_KEY_SIZES = {"Ed25519": 256, "Ed448": 456, "X25519": 253, "X448": 448}
@@ -198,7 +198,7 @@ def describe_certificate(cert, private_key=None, now=None) -> dict:
     A malformed name, signature algorithm or extension leaves that fact empty (None or []) and
     says why in parse_warnings, instead of failing the whole file.
     """
-    now = utc_now() if now is None else ensure_utc(now)
+    now = resolve_now(now)
     warnings = []
     info = {
         "thumbprint": thumbprint(cert),

@@ -14,7 +14,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._cert_describe i
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import CertificateBundle, load_bundle, read_certificate_file
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._text_input import decode_text_input
-from ansible_collections.certops.microsoft.plugins.module_utils._time import ensure_utc, utc_now
+from ansible_collections.certops.microsoft.plugins.module_utils._time import resolve_now
 
 __all__ = ["CertificateBundle", "decode_text_input", "describe_certificate", "inspect_data", "leaf_index", "load_bundle", "read_certificate_file"]
 
@@ -44,7 +44,7 @@ def _describe_all(bundle: CertificateBundle, leaf: int, now) -> list:
 
 def inspect_data(data: bytes, password: str | bytes | None = None, now=None) -> dict:
     """The leaf certificate's facts at the top level, plus `certificates` (all) and `chain` (the others)."""
-    now = utc_now() if now is None else ensure_utc(now)
+    now = resolve_now(now)
     bundle = load_bundle(data, password)
     leaf = leaf_index(bundle)
     described = _describe_all(bundle, leaf, now)

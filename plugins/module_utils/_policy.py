@@ -16,7 +16,7 @@ import copy
 
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_names import ANY_EXTENDED_KEY_USAGE, CLIENT_AUTH, SERVER_AUTH, eku_name, eku_oid
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
-from ansible_collections.certops.microsoft.plugins.module_utils._time import days_between, ensure_utc, parse_iso
+from ansible_collections.certops.microsoft.plugins.module_utils._time import days_between, parse_iso, resolve_now
 
 DEFAULT_POLICY = {
     "min_rsa_key_size": 2048,
@@ -85,7 +85,7 @@ def _validity_now(info: dict, now) -> tuple:
     """(days_remaining, expired, not_yet_valid): recomputed at now when given, else as described."""
     if now is None:
         return info["days_remaining"], info["expired"], info["not_yet_valid"]
-    now = ensure_utc(now)
+    now = resolve_now(now)
     not_after, not_before = parse_iso(info["not_after"]), parse_iso(info["not_before"])
     return days_between(now, not_after), now > not_after, now < not_before
 

@@ -62,3 +62,8 @@ def to_datetime(value) -> datetime.datetime:
 def days_between(start: datetime.datetime, end: datetime.datetime) -> int:
     """Whole days from start to end, rounded down (negative when end is before start)."""
     return (ensure_utc(end) - ensure_utc(start)) // ONE_DAY
+
+
+def resolve_now(now=None) -> datetime.datetime:
+    """The injected clock (datetime, date or ISO 8601 text) as aware UTC, or the real clock when None."""
+    return utc_now() if now is None else to_datetime(now)

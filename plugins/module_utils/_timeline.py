@@ -20,13 +20,30 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
-from ansible_collections.certops.microsoft.plugins.module_utils._time import days_between, ensure_utc, iso_z, to_datetime, utc_now
+from ansible_collections.certops.microsoft.plugins.module_utils._time import days_between, iso_z, resolve_now, to_datetime
 
 ENTRA_EARLIEST_POLL_DAYS = 35
 ENTRA_LATEST_POLL_DAYS = 30
 # Entra decision table: auto-rollover on but Entra not in sync -> act under 15 days; no auto-rollover -> under 35.
 ENTRA_ACT_NOT_IN_SYNC_DAYS = 15
 ENTRA_ACT_NO_AUTO_ROLLOVER_DAYS = 35
+
+
+def expiry_of(value) -> datetime.datetime:
+    """not_after from a certificate_info/cert_info result, or a date, datetime or ISO 8601 text itself."""
+    if isinstance(value, dict):
+        if "not_after" not in value:
+            raise CertopsError("expected a certificate's facts (the result of certificate_info or cert_info) with a not_after key, or a date")
+        value = value["not_after"]
+    return to_datetime(value)
+
+
+def expires_within(value, days, now=None) -> bool:
+    """Whether the certificate (facts or not_after) expires within days from now; an expired one does."""
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or days < 0:
+        raise CertopsError(f"the number of days must be a number >= 0, got {days!r}")
+    now = resolve_now(now)
+    return expiry_of(value) - now <= datetime.timedelta(days=days)
 
 
 def _days(count: int) -> datetime.timedelta:
@@ -55,8 +72,8 @@ def adfs_phase(now: datetime.datetime, dates: dict) -> str:
 
 def adfs_rollover_schedule(not_after, generation_threshold=20, promotion_threshold=5, critical_threshold=2, now=None) -> dict:
     """Generation, promotion and critical dates of AD FS auto-rollover for a primary token-signing certificate."""
-    expiry = to_datetime(not_after)
-    now = utc_now() if now is None else ensure_utc(now)
+    expiry = expiry_of(not_after)
+    now = resolve_now(now)
     generation = expiry - _days(_threshold("generation_threshold", generation_threshold))
     dates = {
         "not_after": expiry,
@@ -80,8 +97,8 @@ def adfs_rollover_schedule(not_after, generation_threshold=20, promotion_thresho
 
 def entra_polling_window(not_after, now=None) -> dict:
     """When Entra ID starts polling AD FS metadata: from 35 days (earliest) to 30 days (latest) before expiry."""
-    expiry = to_datetime(not_after)
-    now = utc_now() if now is None else ensure_utc(now)
+    expiry = expiry_of(not_after)
+    now = resolve_now(now)
     earliest, latest = expiry - _days(ENTRA_EARLIEST_POLL_DAYS), expiry - _days(ENTRA_LATEST_POLL_DAYS)
     return {
         "not_after": iso_z(expiry),
@@ -103,8 +120,8 @@ def entra_action_threshold(auto_rollover: bool, in_sync: bool) -> int | None:
 
 def entra_action_needed(not_after, auto_rollover: bool, in_sync: bool, now=None) -> dict:
     """Entra's decision table applied at now: {action_needed, threshold_days, days_remaining, reason}."""
-    now = utc_now() if now is None else ensure_utc(now)
-    days = days_between(now, to_datetime(not_after))
+    now = resolve_now(now)
+    days = days_between(now, expiry_of(not_after))
     threshold = entra_action_threshold(auto_rollover, in_sync)
     if threshold is None:
         reason = "auto-rollover is on and Entra ID is in sync: nothing to do while the metadata stays reachable"
