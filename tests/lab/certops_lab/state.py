@@ -142,7 +142,8 @@ class HostState:
     # --- JSON ---------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {"name": self.name, "roles": list(self.roles), "user": self.user, "facts": self.facts.to_dict(),
-                "stores": {key: store.to_dict() for key, store in sorted(self.stores.items())},
+                # empty stores are left out: opening a store must not read as a change of state
+                "stores": {key: store.to_dict() for key, store in sorted(self.stores.items()) if store.entries},
                 "files": self.files.to_dict(),
                 "services": {service.name: service.to_dict() for service in self.services.values()}}
 

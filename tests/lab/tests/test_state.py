@@ -168,3 +168,10 @@ def test_product_codec_serialises_registered_products():
 def test_estate_clock_is_settable_in_utc():
     estate = Estate()
     assert estate.set_clock("2026-03-01T12:00:00+02:00") == datetime.datetime(2026, 3, 1, 10, tzinfo=datetime.timezone.utc)
+
+
+def test_opening_a_store_does_not_change_state():
+    estate, host = new_host()
+    before = estate.to_dict()
+    host.store("LocalMachine", "WebHosting")
+    assert estate.to_dict() == before
