@@ -4,8 +4,8 @@
 """Record what each supported ansible-core minor sends over WinRM, as golden decode tests.
 
 For every minor it runs real ``ansible-playbook`` (from a recorder venv) with the real winrm
-connection plugin and pywinrm against a capturing WS-Management endpoint on 127.0.0.1 (HTTP
-Basic), once per scenario of ``certops_lab.decoding.recording.SCENARIOS``: win_ping,
+connection plugin and pywinrm against the lab's WS-Management server (``certops_lab.wsman``,
+HTTP Basic on 127.0.0.1) with a capturing runtime behind it, once per scenario of ``certops_lab.decoding.recording.SCENARIOS``: win_ping,
 win_powershell with parameters, check mode + diff, no_log, become runas, raw, win_copy of one
 file, fetch, gather_facts, win_certificate_store, win_file. Every ExecRequest (command line and
 all stdin) is stored with its decode in ``tests/lab/tests/golden/core-2.NN.json.gz``; nothing is

@@ -50,8 +50,8 @@ WIN_FILE = "ansible_collections.ansible.windows.plugins.modules.win_file.ps1"
 
 def test_manifest_module_call_takes_fqcn_from_the_last_action_script():
     call = decode_exec(request_with(manifest_stdin([module_action(WIN_FILE, COMPLEX_ARGS)])))
-    assert (call.name, call.layout, call.invoked_name, call.ansible_version) == ("ansible.windows.win_file", "manifest",
-                                                                                  "ansible.windows.win_file", "2.19.14")
+    expected = ("ansible.windows.win_file", "manifest", "ansible.windows.win_file", "2.19.14")
+    assert (call.name, call.layout, call.invoked_name, call.ansible_version) == expected
 
 
 def test_manifest_module_call_drops_internal_keys_from_args():

@@ -6,10 +6,12 @@
 A scenario is a small play plus what the decoder must find in it, written from Ansible's
 documented behaviour (``declared``: ordered, each entry a subset of the decoded call), not from
 the decoder's output. ``CaptureRuntime`` keeps every ExecRequest and answers with plausible
-results so action plugins proceed (win_copy's query/single exchange, fetch's stat + chunks).
+results so action plugins proceed (win_copy's query/single exchange, fetch's stat + chunks);
+the lab's own WS-Man server (HTTP Basic on 127.0.0.1) carries the traffic.
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -24,7 +26,7 @@ import yaml
 
 from certops_lab.contracts import ExecRequest, ExecResult, InternalAction, ModuleCall, RawCommand
 from certops_lab.decoding import DecodeError, decode_exec
-from certops_lab.decoding.capture_endpoint import CaptureEndpoint
+from certops_lab.wsman import LabServer
 
 COPY_CONTENT = b"certops lab: a small file for win_copy\r\n"
 FETCH_CONTENT = b"certops lab: a small file to fetch\r\n"
@@ -32,6 +34,7 @@ FETCH_SOURCE = "C:\\lab\\fetch-me.txt"
 TEMP_DIR = "C:\\Users\\lab\\AppData\\Local\\Temp"
 BECOME_PASSWORD = "Lab-Become-Pass-1"
 PFX_PASSWORD = "Lab-Pfx-Pass-1"
+RECORDED_HOST, USER, PASSWORD = "recorded", "lab", "lab-password"
 MARKER_SCRIPT = ("# certops-script: test_marker\n[CmdletBinding()]\nparam([string]$Name, [int]$Count)\n"
                  "$Ansible.Changed = $false\n@{ name = $Name; count = $Count }\n")
 PARAMETERS = {"Name": "lab's value", "Count": 2}
@@ -163,7 +166,6 @@ def _internal_stdout(action: InternalAction) -> bytes:
         return json.dumps({"sha1": sha1(action.data)}).encode()
     if action.kind == "fetch_file":
         offset, size = int(params.get("Offset", 0)), int(params.get("BufferSize", 524288))
-        import base64  # pylint: disable=import-outside-toplevel
         return base64.b64encode(FETCH_CONTENT[offset:offset + size])
     return b""
 
@@ -197,14 +199,14 @@ class CaptureRuntime:
 # --- running ansible-playbook against the endpoint -------------------------------------------
 def _inventory(port: int) -> dict:
     host = {"ansible_host": "127.0.0.1", "ansible_port": port, "ansible_connection": "winrm", "ansible_winrm_scheme": "http",
-            "ansible_winrm_transport": "basic", "ansible_user": "lab", "ansible_password": "lab-password",
+            "ansible_winrm_transport": "basic", "ansible_user": USER, "ansible_password": PASSWORD,
             "ansible_winrm_connection_timeout": 20}
-    return {"all": {"hosts": {"recorded": host}}}
+    return {"all": {"hosts": {RECORDED_HOST: host}}}
 
 
 def _playbook(scenario: Scenario, workdir: str) -> list:
     variables = {"copy_source": os.path.join(workdir, "copy-source.txt"), "fetch_dest": os.path.join(workdir, "fetched.txt")}
-    return [{"name": scenario.name, "hosts": "recorded", "gather_facts": scenario.gather_facts, "vars": variables,
+    return [{"name": scenario.name, "hosts": RECORDED_HOST, "gather_facts": scenario.gather_facts, "vars": variables,
              "tasks": scenario.tasks}]
 
 
@@ -242,14 +244,23 @@ class Recording:
 def record_scenarios(ansible_playbook: str, scenarios=SCENARIOS) -> list:
     """Run each scenario's play once against a capturing endpoint; one Recording per scenario."""
     runtime, recordings = CaptureRuntime(), []
-    with CaptureEndpoint(runtime) as endpoint, tempfile.TemporaryDirectory(prefix="certops-record-") as workdir:
-        for scenario in scenarios:
-            finished = run_playbook(ansible_playbook, endpoint.port, scenario, workdir)
-            requests = runtime.take()
-            described = [describe_request(request) for request in requests]
-            problems = declared_problems(scenario.declared, described)
-            if finished.returncode != 0:
-                problems.insert(0, f"ansible-playbook exited {finished.returncode}")
-            recordings.append(Recording(scenario.name, requests, described, problems, finished.returncode,
-                                        finished.stdout[-3000:] + finished.stderr[-3000:]))
+    server = LabServer(lambda _name: runtime)
+    port = server.add_host(RECORDED_HOST, transport="basic", username=USER, password=PASSWORD)
+    server.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="certops-record-") as workdir:
+            recordings = [_record(ansible_playbook, port, scenario, runtime, workdir) for scenario in scenarios]
+    finally:
+        server.stop()
     return recordings
+
+
+def _record(ansible_playbook: str, port: int, scenario: Scenario, runtime: CaptureRuntime, workdir: str) -> Recording:
+    finished = run_playbook(ansible_playbook, port, scenario, workdir)
+    requests = runtime.take()
+    described = [describe_request(request) for request in requests]
+    problems = declared_problems(scenario.declared, described)
+    if finished.returncode != 0:
+        problems.insert(0, f"ansible-playbook exited {finished.returncode}")
+    return Recording(scenario.name, requests, described, problems, finished.returncode,
+                     finished.stdout[-3000:] + finished.stderr[-3000:])
