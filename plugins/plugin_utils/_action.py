@@ -36,9 +36,10 @@ def error_record_message(record: dict) -> str:
 def script_failure_message(name: str, reply: dict) -> str:
     """One line saying which certops script failed and why, from a failed win_powershell result."""
     reasons = [error_record_message(record) for record in reply.get("error") or []]
-    reasons = [reason.strip() for reason in reasons if reason and reason.strip()]
-    if not reasons and reply.get("msg"):
-        reasons = [str(reply["msg"]).strip()]
+    if not any(reasons) and reply.get("msg"):
+        reasons = [str(reply["msg"])]
+    # Windows messages end in CRLF and wrap; one line reads better in a task result.
+    reasons = [" ".join(reason.split()) for reason in reasons if reason and reason.strip()]
     return f"certops script {name} failed on the target: {'; '.join(reasons) or 'it returned no error record'}"
 
 

@@ -135,4 +135,5 @@ def test_check_mode_is_read_from_the_task():
 
 def test_base_without_perform_cannot_be_instantiated():
     with pytest.raises(TypeError):
+        # pylint: disable-next=abstract-class-instantiated  # instantiating it is what this test proves fails
         _action.CertopsActionBase(MagicMock(Task), MagicMock(), MagicMock(), loader=None, templar=None, shared_loader_obj=None)

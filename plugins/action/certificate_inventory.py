@@ -1,0 +1,115 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Action of certops.microsoft.certificate_inventory: read the stores on the host, parse on the controller.
+
+The host (script windows_certificate_inventory.ps1) returns per certificate only its store, the
+base64 DER and the facts of its key storage; every field of the certificate itself comes from the
+collection's certificate core, so nothing depends on the Windows display language.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from ansible_collections.certops.microsoft.plugins.module_utils._certificate import inspect_data
+from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._policy import PURPOSES, check_certificate, effective_policy
+from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
+from ansible_collections.certops.microsoft.plugins.module_utils._time import utc_now
+from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
+
+SCRIPT = "windows_certificate_inventory"
+# CngExportPolicies flags under which a key may leave the machine: AllowExport (1) and
+# AllowPlaintextExport (2); AllowArchiving (4) only permits a one-time archive at creation.
+CNG_EXPORT_FLAGS = 0x1 | 0x2
+# Fields of the core that describe the bytes handed to it, not the certificate in the store.
+DATA_ONLY_FIELDS = ("private_key_matches", "chain", "certificates", "source_format")
+
+ARGUMENT_SPEC = {
+    "store_location": {"type": "list", "elements": "str", "choices": ["LocalMachine", "CurrentUser"], "default": ["LocalMachine"]},
+    "store_names": {"type": "list", "elements": "str", "default": ["My", "Root", "CA"]},
+    "thumbprint": {"type": "str"},
+    "purpose": {"type": "str", "choices": sorted(PURPOSES)},
+    "min_days": {"type": "int"},
+    "policy": {"type": "dict"},
+}
+
+
+def key_exportable(item: dict):
+    """True/False from the key storage facts the script returned; None when no key could be read."""
+    provider = item.get("KeyProvider")
+    if provider == "CSP":
+        return bool(item.get("CspExportable"))
+    if provider == "CNG":
+        return bool(int(item.get("CngExportPolicy") or 0) & CNG_EXPORT_FLAGS)
+    return None
+
+
+def decoded_certificate(item) -> bytes:
+    """The DER bytes of one script output object; anything else is a clear error."""
+    if not isinstance(item, dict) or not isinstance(item.get("Certificate"), str):
+        raise CertopsError(f"script {SCRIPT} returned an object without a Certificate string: {item!r:.200}")
+    try:
+        return base64.b64decode(item["Certificate"], validate=True)
+    except (binascii.Error, ValueError):
+        raise CertopsError(f"script {SCRIPT} returned a Certificate that is not base64 (thumbprint {item.get('Thumbprint')})") from None
+
+
+def parsed_certificate(item, now) -> dict:
+    """Every field the certificate core reads from the DER of one script output object."""
+    der = decoded_certificate(item)
+    try:
+        return inspect_data(der, now=now)
+    except CertopsError as err:
+        where = f"{item.get('StoreLocation')}\\{item.get('StoreName')}"
+        raise CertopsError(f"certificate {item.get('Thumbprint')} in {where} could not be read: {err}") from None
+
+
+def policy_request(params: dict):
+    """(policy, purpose) to check against, or None when the task asked for no policy check.
+    The policy is merged here, before the host is contacted, so that a wrong key fails at once."""
+    if params.get("policy") is None and params.get("purpose") is None and params.get("min_days") is None:
+        return None
+    policy = dict(params.get("policy") or {})
+    if params.get("min_days") is not None:
+        policy["min_days_remaining"] = params["min_days"]
+    return effective_policy(policy), params.get("purpose")
+
+
+def certificate_entry(item: dict, now, policy_check=None) -> dict:
+    """One returned certificate: every field of the core, the store facts from the host, violations."""
+    fields = parsed_certificate(item, now)
+    for key in DATA_ONLY_FIELDS:
+        fields.pop(key, None)
+    fields.update(
+        store_location=item.get("StoreLocation"),
+        store_name=item.get("StoreName"),
+        has_private_key=bool(item.get("HasPrivateKey")),
+        key_exportable=key_exportable(item),
+        key_provider=item.get("KeyProvider"),
+    )
+    fields["violations"] = check_certificate(fields, policy_check[0], policy_check[1], now) if policy_check else []
+    return fields
+
+
+def script_parameters(params: dict) -> dict:
+    return {
+        "StoreLocation": params["store_location"],
+        "StoreName": params["store_names"],
+        "Thumbprint": normalize_thumbprint(params["thumbprint"]) if params.get("thumbprint") else None,
+    }
+
+
+class ActionModule(CertopsActionBase):
+    """certops.microsoft.certificate_inventory"""
+
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+
+    def perform(self, params: dict, task_vars: dict) -> dict:
+        parameters = script_parameters(params)
+        policy_check = policy_request(params)
+        reply = self.run_script(SCRIPT, task_vars, parameters)
+        now = utc_now()
+        certificates = [certificate_entry(item, now, policy_check) for item in reply.get("output") or []]
+        return {"changed": False, "certificates": certificates, "count": len(certificates)}
