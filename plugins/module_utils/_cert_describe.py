@@ -67,15 +67,34 @@ def signature_hash(cert) -> str | None:
     return algorithm.name if algorithm else None
 
 
+def verify_own_signature(cert) -> None:
+    """Verify cert's signature with its own public key; raises InvalidSignature (or ValueError/TypeError) when it does not.
+
+    cryptography's verify_directly_issued_by() refuses SHA-1 and MD5 signatures, which are exactly
+    the old self-signed certificates (AD FS, Exchange Auth) the collection must still recognise.
+    """
+    key, signature, tbs = cert.public_key(), cert.signature, cert.tbs_certificate_bytes
+    if isinstance(key, (crypto.ed25519.Ed25519PublicKey, crypto.ed448.Ed448PublicKey)):
+        key.verify(signature, tbs)
+    elif isinstance(key, crypto.rsa.RSAPublicKey):
+        # cryptography gives no parameters for md5WithRSAEncryption; every non-PSS RSA signature is PKCS#1 v1.5.
+        key.verify(signature, tbs, cert.signature_algorithm_parameters or crypto.padding.PKCS1v15(), cert.signature_hash_algorithm)
+    elif isinstance(key, crypto.ec.EllipticCurvePublicKey):
+        key.verify(signature, tbs, cert.signature_algorithm_parameters)
+    elif isinstance(key, crypto.dsa.DSAPublicKey):
+        key.verify(signature, tbs, cert.signature_hash_algorithm)
+    else:
+        raise TypeError(f"cannot verify a signature made with a {type(key).__name__}")
+
+
 def is_self_signed(cert) -> bool:
     """Issuer equals subject and the certificate's own key verifies its signature."""
     if cert.issuer != cert.subject:
         return False
-    verify = getattr(cert, "verify_directly_issued_by", None)
-    if verify is None:  # cryptography < 40 cannot verify: the names have to do.
+    if not hasattr(cert, "signature_algorithm_parameters"):  # cryptography < 41 cannot verify: the names have to do.
         return True
     try:
-        verify(cert)
+        verify_own_signature(cert)
     except (ValueError, TypeError, crypto.InvalidSignature, crypto.UnsupportedAlgorithm):
         return False
     return True

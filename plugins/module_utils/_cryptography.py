@@ -20,13 +20,13 @@ try:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa, x448, x25519
     from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 except ImportError:
     HAS_CRYPTOGRAPHY = False
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
     x509 = hashes = serialization = pkcs7 = pkcs12 = None
-    dsa = ec = ed448 = ed25519 = rsa = x448 = x25519 = None
+    dsa = ec = ed448 = ed25519 = padding = rsa = x448 = x25519 = None
     InvalidSignature = UnsupportedAlgorithm = None
 else:
     HAS_CRYPTOGRAPHY = True
@@ -34,7 +34,7 @@ else:
 
 __all__ = [
     "CRYPTOGRAPHY_IMPORT_ERROR", "HAS_CRYPTOGRAPHY", "InvalidSignature", "UnsupportedAlgorithm", "dsa", "ec", "ed448", "ed25519",
-    "hashes", "pkcs7", "pkcs12", "require_cryptography", "rsa", "serialization", "x448", "x25519", "x509",
+    "hashes", "padding", "pkcs7", "pkcs12", "require_cryptography", "rsa", "serialization", "x448", "x25519", "x509",
 ]
 
 
