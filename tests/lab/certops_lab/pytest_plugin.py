@@ -29,6 +29,7 @@ from certops_lab.topology import load_topology
 LAB_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOPOLOGY_DIR = os.path.join(LAB_ROOT, "topologies")
 REPO_ROOT = os.path.dirname(os.path.dirname(LAB_ROOT))
+CALLBACK_DIR = os.path.join(LAB_ROOT, "callback_plugins")
 
 
 def resolve_topology(source: Union[str, dict], transports=None) -> dict:
@@ -51,14 +52,14 @@ def resolve_topology(source: Union[str, dict], transports=None) -> dict:
 
 def ansible_environment(workdir: str, extra: Optional[dict] = None) -> dict:
     """The environment of a test's ansible-playbook run: this checkout's collections, no proxies,
-    the JSON callback, and temp/home dirs private to the test."""
+    the lab's JSON stdout callback, and temp/home dirs private to the test."""
     env = dict(os.environ)
     default_paths = os.pathsep.join([os.path.join(REPO_ROOT, ".build", "collections"), os.path.join(REPO_ROOT, ".collections")])
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": os.environ.get("ANSIBLE_COLLECTIONS_PATH", default_paths),
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "False", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
         "ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_RETRY_FILES_ENABLED": "False", "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json", "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-tmp"),
+        "ANSIBLE_STDOUT_CALLBACK": "certops_lab_json", "ANSIBLE_CALLBACK_PLUGINS": CALLBACK_DIR, "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-tmp"),
         "ANSIBLE_HOME": os.path.join(workdir, "ansible-home"), "ANSIBLE_DEPRECATION_WARNINGS": "False",
     })
     env.pop("ANSIBLE_CONFIG", None)
