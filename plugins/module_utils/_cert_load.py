@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 
 from ansible_collections.certops.microsoft.plugins.module_utils import _cryptography as crypto
 from ansible_collections.certops.microsoft.plugins.module_utils._der import der_kind, outer_extent
@@ -128,7 +129,10 @@ def der_certificate(der: bytes, where: str = "the data"):
 def pkcs7_certificates(der: bytes) -> list:
     """The certificates of a PKCS#7 (P7B) structure, in file order."""
     try:
-        certificates = crypto.pkcs7.load_der_pkcs7_certificates(der[:outer_extent(der)])
+        with warnings.catch_warnings():
+            # Windows writes P7B files in BER (indefinite lengths); cryptography reads them but warns each time.
+            warnings.simplefilter("ignore", UserWarning)
+            certificates = crypto.pkcs7.load_der_pkcs7_certificates(der[:outer_extent(der)])
     except (ValueError, crypto.UnsupportedAlgorithm) as error:
         raise CertopsError(f"the PKCS#7 (P7B) data is corrupt or unsupported ({error}): export it again as a .p7b or .cer") from None
     if not certificates:
