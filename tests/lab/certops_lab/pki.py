@@ -9,7 +9,9 @@
     certificate, key = ca.issue("CN=wfm.lab.test", not_before=..., not_after=..., dns_names=["wfm.lab.test"])
 
 ``issue`` deliberately allows weak keys (RSA 1024, even 512) and SHA-1: the lab must be able to
-hold the bad certificates the collection is supposed to find. Times are UTC and come from the
+hold the bad certificates the collection is supposed to find. ``cryptography`` no longer signs
+certificates with SHA-1, so those are signed as SHA-256 and then re-signed with SHA-1 (RSA only,
+which is why the CA key is RSA). Times are UTC and come from the
 caller (the lab clock), never from the wall clock, except for the CA and the TLS server
 certificates, which must be valid for the real TLS stack.
 """
@@ -22,7 +24,7 @@ from typing import Iterable, Optional, Sequence, Tuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_FILE = "ca.pem"
@@ -33,6 +35,9 @@ HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
 CURVES = {256: ec.SECP256R1, 384: ec.SECP384R1, 521: ec.SECP521R1}
 EKUS = {"server_auth": ExtendedKeyUsageOID.SERVER_AUTH, "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
         "code_signing": ExtendedKeyUsageOID.CODE_SIGNING, "email_protection": ExtendedKeyUsageOID.EMAIL_PROTECTION}
+# DER of the signature algorithm OIDs (tag, length, value): sha256WithRSAEncryption and sha1WithRSAEncryption.
+SHA256_WITH_RSA = bytes.fromhex("06092a864886f70d01010b")
+SHA1_WITH_RSA = bytes.fromhex("06092a864886f70d010105")
 KEY_USAGES = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
               "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
 
@@ -76,6 +81,18 @@ def eku_extension(names: Sequence[str]) -> x509.ExtendedKeyUsage:
     return x509.ExtendedKeyUsage([EKUS[name] if name in EKUS else x509.ObjectIdentifier(name) for name in names])
 
 
+def resign_with_sha1(certificate: x509.Certificate, signing_key) -> x509.Certificate:
+    """The same certificate signed with SHA-1: swap the algorithm OID (same length) in the TBS and the
+    outer sequence, then replace the trailing signature (an RSA signature keeps its length)."""
+    if not isinstance(signing_key, rsa.RSAPrivateKey):
+        raise ValueError("a SHA-1 certificate needs an RSA signer: use key_type 'rsa' when self-signed, and a lab CA with an RSA key "
+                         "(delete the CA directory of an older lab to get one)")
+    swapped = certificate.public_bytes(serialization.Encoding.DER).replace(SHA256_WITH_RSA, SHA1_WITH_RSA)
+    tbs = x509.load_der_x509_certificate(swapped).tbs_certificate_bytes
+    signature = signing_key.sign(tbs, padding.PKCS1v15(), hashes.SHA1())
+    return x509.load_der_x509_certificate(swapped[:-len(certificate.signature)] + signature)
+
+
 def key_pem(key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
@@ -100,7 +117,7 @@ class LabCA:
     @classmethod
     def create(cls, now: Optional[datetime.datetime] = None) -> "LabCA":
         now = now or utc_now()
-        key = generate_key("ecdsa", 256)
+        key = generate_key("rsa", DEFAULT_RSA_BITS)
         name = parse_subject(CA_SUBJECT)
         builder = cls._builder(name, name, key.public_key(), now - datetime.timedelta(days=1), now + datetime.timedelta(days=3650))
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -166,6 +183,8 @@ class LabCA:
         if not self_signed:
             builder = builder.add_extension(self._authority_key_identifier(), critical=False)
         builder = self._add_optional_extensions(builder, ekus, key_usage, subject_alternative_names(dns_names, ips))
+        if hash_name == "sha1":
+            return resign_with_sha1(builder.sign(signing_key, hashes.SHA256()), signing_key), key
         return builder.sign(signing_key, HASHES[hash_name]()), key
 
     def _authority_key_identifier(self) -> x509.AuthorityKeyIdentifier:

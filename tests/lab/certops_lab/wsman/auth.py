@@ -66,11 +66,11 @@ class BasicSession:
         self.credentials = credentials
 
     def accepts(self, header: str) -> bool:
-        scheme, _, token = header.partition(" ")
+        scheme, token = header.partition(" ")[::2]
         if scheme.lower() != "basic":
             return False
         try:
-            user, _, password = base64.b64decode(token.strip()).decode("utf-8").partition(":")
+            user, password = base64.b64decode(token.strip()).decode("utf-8").partition(":")[::2]
         except (binascii.Error, UnicodeDecodeError):
             return False
         return password == self.credentials.password and _same_user(user, self.credentials.username, self.credentials.domain)
@@ -140,6 +140,7 @@ class NtlmSession:
     def __init__(self, credentials: Credentials):
         self.credentials = credentials
         self.context = None
+        self.sealing = False     # whether the current request came encrypted, so its reply must be
 
     @property
     def established(self) -> bool:
@@ -147,7 +148,7 @@ class NtlmSession:
 
     def admit(self, request: http.HttpRequest) -> Optional[bytes]:
         header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, token = header.partition(" ")[::2]
         if scheme.lower() in ("negotiate", "ntlm") and token:
             return self._step(scheme, token.strip(), request)
         if not self.established:
@@ -171,7 +172,8 @@ class NtlmSession:
         return http.response(200) if not request.body else None
 
     def open(self, request: http.HttpRequest) -> bytes:
-        if ENCRYPTED_PROTOCOL.lower() not in request.headers.get("content-type", "").lower():
+        self.sealing = ENCRYPTED_PROTOCOL.lower() in request.headers.get("content-type", "").lower()
+        if not self.sealing:
             raise soap.SoapError("Unencrypted traffic is disabled on this host: use NTLM message encryption.",
                                  code=soap.CODE_UNENCRYPTED, subcode="w:AccessDenied", status=400)
         return self._unwrap(request.body)
@@ -192,7 +194,8 @@ class NtlmSession:
         return plain
 
     def seal(self, status: int, body: bytes) -> bytes:
-        if not self.established:
+        """Encrypt every reply to an encrypted request, faults included; a refused clear request gets a clear fault."""
+        if not (self.established and self.sealing):
             return http.response(status, body, soap.CONTENT_TYPE)
         wrapped = self.context.wrap_winrm(body)
         sealed = (BOUNDARY + b"\r\n\tContent-Type: " + ENCRYPTED_PROTOCOL.encode() + b"\r\n"

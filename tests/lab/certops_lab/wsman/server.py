@@ -18,6 +18,7 @@ import socket
 import ssl
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -83,6 +84,12 @@ class LabServer:
         """name -> {"port", "scheme", "transport"} for every host."""
         return {name: {"port": item.port, "scheme": item.scheme, "transport": item.transport}
                 for name, item in self.listeners.items()}
+
+    def cpu_seconds(self) -> float:
+        """CPU time the listener thread (the event loop serving every host) has used so far; 0 before start."""
+        if self._thread is None or self._thread.ident is None:
+            return 0.0
+        return time.clock_gettime(time.pthread_getcpuclockid(self._thread.ident))
 
     def add_host(self, name: str, *, port: int = 0, transport: str = "basic", username: str, password: str,
                  domain: str = "LAB") -> int:

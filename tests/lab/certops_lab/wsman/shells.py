@@ -26,6 +26,7 @@ from certops_lab.contracts import ExecRequest, ExecResult, InjectedFault
 from certops_lab.wsman import soap
 
 CHUNK_BYTES = 64 * 1024
+MIN_WAIT = 0.1            # seconds; keeps a client with a tiny OperationTimeout from spinning
 log = logging.getLogger(__name__)
 RSP = "{%s}" % soap.NS["rsp"]
 
@@ -179,7 +180,7 @@ class HostShells:
     def _wait_limit(self, request: soap.WsmanRequest) -> float:
         """The long-poll wait: ours, but never longer than the client's OperationTimeout allows."""
         if request.operation_timeout:
-            return max(0.0, min(self.long_poll, request.operation_timeout - 1.0))
+            return max(MIN_WAIT, min(self.long_poll, request.operation_timeout - 1.0))
         return self.long_poll
 
     async def _outcome(self, command: Command, request: soap.WsmanRequest) -> ExecResult:
