@@ -10,5 +10,5 @@ for core in 2.16 2.19; do
   echo "=== ansible-core $core: sanity"
   tools/sanity.sh "$repo/$venv/bin/python" "$repo/.build/test-$core/ansible_collections/certops/microsoft" 3.11
   echo "=== ansible-core $core: units and integration"
-  PATH="$repo/$venv/bin:$PATH" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit tests/integration
+  PATH="$repo/$venv/bin:$PATH" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit tests/lab/tests tests/integration
 done
