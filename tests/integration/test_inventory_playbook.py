@@ -1,0 +1,143 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/inventory.yml run by real ansible-playbook against the lab over Basic, HTTPS and NTLM.
+
+The lab clock is set an hour ahead of the wall clock, because the action parses certificates on
+the controller against the real time: a certificate made "+335d" by the lab then has 335 whole
+days left when the playbook reads it, with an hour of slack.
+"""
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import json
+import os
+
+import pytest
+
+from certops_lab.pytest_plugin import REPO_ROOT, resolve_topology
+
+PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "inventory.yml")
+HOSTS = ("basic01", "https01", "ntlm01")
+TASK = "Read the certificate stores"
+
+
+def lab_topology() -> dict:
+    topology = resolve_topology("small.yml")
+    ahead = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=1)
+    topology["clock"] = ahead.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for host in ("basic01", "https01"):
+        topology["hosts"][host]["certificates"][0]["exportable"] = False
+    topology["hosts"]["ntlm01"]["certificates"] = [
+        {"subject": "CN=ntlm01.lab.test | pipe", "not_after": "+90d", "exportable": True},
+        {"subject": "CN=Lab Root Copy", "store_name": "Root", "self_signed": True, "private_key": False, "not_after": "+3000d"},
+    ]
+    return topology
+
+
+@pytest.fixture(name="lab")
+def fixture_lab(lab_factory, tmp_path):
+    lab = lab_factory(lab_topology())
+    lab.report_dir = str(tmp_path / "report dir")
+    return lab
+
+
+def run_inventory(lab, *args, check=False):
+    run = lab.run_playbook(PLAYBOOK, *args, check=check, extra_vars={"certops_report_dir": lab.report_dir})
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    return run
+
+
+def stored_certificates(lab, host: str) -> dict:
+    """Thumbprint -> store key ("LocalMachine\\My") of every certificate the lab holds for host in My, Root, CA."""
+    found = {}
+    for key, store in lab.state(host)["stores"].items():
+        if key in ("LocalMachine\\My", "LocalMachine\\Root", "LocalMachine\\CA"):
+            found.update({entry["thumbprint"]: key for entry in store["entries"]})
+    return found
+
+
+def read_report(lab, name: str) -> str:
+    with open(os.path.join(lab.report_dir, name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_inventory_playbook_reads_every_host_over_every_transport(lab):
+    run = run_inventory(lab)
+    results = run.results(TASK)
+    for host in HOSTS:
+        assert (run.stats[host]["failures"], run.stats[host]["unreachable"]) == (0, 0)
+        listed = {cert["thumbprint"]: f"{cert['store_location']}\\{cert['store_name']}" for cert in results[host]["certificates"]}
+        assert listed == stored_certificates(lab, host)
+        assert results[host]["count"] == len(listed) and results[host]["changed"] is False
+
+
+def test_inventory_parses_the_der_on_the_controller(lab):
+    run = run_inventory(lab)
+    basic = run.results(TASK)["basic01"]["certificates"]
+    entry = next(cert for cert in basic if cert["subject"] == "CN=basic01.lab.test")
+    assert entry["dns_names"] == ["basic01.lab.test"]
+    assert entry["days_remaining"] == 335 and entry["violations"] == []
+    assert (entry["has_private_key"], entry["key_provider"], entry["key_exportable"]) == (True, "CSP", False)
+    stored = next(item for store in lab.state("basic01")["stores"].values() for item in store["entries"] if item["thumbprint"] == entry["thumbprint"])
+    assert stored["exportable"] is False
+    assert hashlib.sha1(base64.b64decode(stored["der"])).hexdigest().upper() == entry["thumbprint"]
+
+
+def test_inventory_flags_a_certificate_with_too_little_validity(lab):
+    run = run_inventory(lab)
+    https = run.results(TASK)["https01"]["certificates"]
+    expiring = next(cert for cert in https if cert["subject"] == "CN=https01.lab.test")
+    assert expiring["days_remaining"] == 10
+    assert [violation["code"] for violation in expiring["violations"]] == ["too_little_validity"]
+
+
+def test_report_files_are_written_and_parse(lab):
+    run_inventory(lab)
+    report = json.loads(read_report(lab, "certificates.json"))
+    assert sorted(report["hosts"]) == list(HOSTS) and report["not_inventoried"] == []
+    assert report["certificate_count"] == sum(len(stored_certificates(lab, host)) for host in HOSTS)
+    assert {cert["thumbprint"] for cert in report["hosts"]["ntlm01"]} == set(stored_certificates(lab, "ntlm01"))
+    table = read_report(lab, "certificates.md")
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| host ")]
+    assert len(rows) == report["certificate_count"]
+    assert any("CN=ntlm01.lab.test \\| pipe" in row and "| yes |" in row for row in rows)
+    assert any(row.startswith("| https01 | LocalMachine\\My | CN=https01.lab.test |") and row.endswith("| 10 | no | too_little_validity |")
+               for row in rows)
+
+
+def test_reports_hold_no_private_key_material(lab):
+    run_inventory(lab)
+    keys = [entry["private_key"] for host in HOSTS for store in lab.state(host)["stores"].values() for entry in store["entries"]
+            if entry.get("private_key")]
+    text = read_report(lab, "certificates.json") + read_report(lab, "certificates.md")
+    assert "PRIVATE KEY" not in text
+    assert all(key == "********" or key.splitlines()[1] not in text for key in keys)
+
+
+def test_check_mode_changes_nothing(lab):
+    before, audited = {host: lab.state(host) for host in HOSTS}, len(lab.audit())
+    run = run_inventory(lab, check=True)
+    assert {host: lab.state(host) for host in HOSTS} == before
+    checked = lab.audit()[audited:]
+    assert len(checked) == len(HOSTS) and all(record["check_mode"] and not record["mutating"] for record in checked)
+    assert all(run.results(TASK)[host]["count"] == len(stored_certificates(lab, host)) for host in HOSTS)
+    assert os.path.exists(os.path.join(lab.report_dir, "certificates.json"))
+
+
+def test_second_run_reports_no_change(lab):
+    run_inventory(lab)
+    second = run_inventory(lab)
+    assert [second.stats[host]["changed"] for host in HOSTS] == [0, 0, 0]
+
+
+def test_unknown_store_fails_that_task_with_the_windows_message(lab):
+    run = lab.run_playbook(PLAYBOOK, extra_vars={"certops_report_dir": lab.report_dir, "certops_store_names": ["My", "NoSuchStore"]})
+    assert run.returncode != 0
+    for host in HOSTS:
+        result = run.results(TASK)[host]
+        assert result["failed"] is True
+        assert result["msg"].startswith("certops script windows_certificate_inventory failed on the target: ")
+        assert "The system cannot find the file specified." in result["msg"]
