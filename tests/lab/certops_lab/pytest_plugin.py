@@ -95,7 +95,7 @@ def build_playbook_command(inventory: str, playbook: str, args, check: bool, dif
     executable = shutil.which("ansible-playbook")
     if executable is None:
         raise RuntimeError("ansible-playbook is not on PATH: put the venv's bin directory first in PATH")
-    command = [executable, "-i", inventory, playbook, *args]
+    command = [executable, "-i", inventory, os.path.abspath(playbook), *args]
     if check:
         command.append("--check")
     if diff:
