@@ -107,7 +107,7 @@ class StoredCertificate:
         return {"der": base64.b64encode(self.der).decode("ascii"), "private_key": self.private_key,
                 "exportable": self.exportable, "key_storage": self.key_storage,
                 "key_readers": list(self.key_readers), "friendly_name": self.friendly_name,
-                "thumbprint": self.thumbprint}
+                "thumbprint": self.thumbprint, "has_private_key": self.has_private_key}
 
     @classmethod
     def from_dict(cls, data: dict) -> "StoredCertificate":
@@ -144,9 +144,10 @@ class CertificateStore:
         a machine key by SYSTEM and Administrators (and the owner when given)."""
         if key_storage not in KEY_STORAGES:
             raise ValueError(f"key_storage must be one of {', '.join(KEY_STORAGES)}, not {key_storage!r}")
-        entry = StoredCertificate(as_der(certificate), as_key_pem(key), exportable, key_storage,
-                                  list(key_readers) if key_readers is not None else default_readers(key_storage, owner),
-                                  friendly_name)
+        if key_readers is None:
+            key_readers = default_readers(key_storage, owner) if key is not None else []
+        entry = StoredCertificate(as_der(certificate), as_key_pem(key), key is not None and exportable, key_storage,
+                                  list(key_readers), friendly_name)
         existing = self.entries.get(entry.thumbprint)
         if existing is not None and entry.private_key is None:
             entry.private_key, entry.exportable = existing.private_key, existing.exportable

@@ -22,9 +22,16 @@ class FileSystemError(OSError):
 
 
 def normalise(path: str) -> str:
-    """``c:/Temp//x\\`` -> ``c:\\Temp\\x``; drive roots keep their backslash."""
-    text = re.sub(r"[\\/]+", r"\\", str(path).strip())
-    text = text.rstrip("\\")
+    """``c:/Temp//x\\.\\y\\..\\`` -> ``c:\\Temp\\x``; drive roots keep their backslash.
+
+    Ansible removes its temp dir as ``<tmp>\\.``, which Windows resolves to ``<tmp>``."""
+    parts = []
+    for part in re.split(r"[\\/]+", str(path).strip()):
+        if part == "..":
+            parts = parts[:-1] if len(parts) > 1 else parts
+        elif part not in (".", ""):
+            parts.append(part)
+    text = ("\\\\" if re.match(r"^[\\/]{2}", str(path).strip()) else "") + "\\".join(parts)
     return text + "\\" if _DRIVE_ROOT.match(text) else text
 
 

@@ -85,7 +85,10 @@ def test_find_certificate_lists_every_store_holding_it():
     assert len(list(host.all_certificates())) == 2
 
 
-@pytest.mark.parametrize("path, expected", [("c:/Temp//x\\", "c:\\Temp\\x"), ("C:", "C:\\"), ("C:\\", "C:\\")])
+@pytest.mark.parametrize("path, expected", [
+    ("c:/Temp//x\\", "c:\\Temp\\x"), ("C:", "C:\\"), ("C:\\", "C:\\"), ("C:\\Temp\\ansible-tmp-1\\.", "C:\\Temp\\ansible-tmp-1"),
+    ("C:\\Temp\\a\\..\\b", "C:\\Temp\\b"), ("C:\\..", "C:\\"), ("\\\\server\\share\\x", "\\\\server\\share\\x"),
+])
 def test_paths_normalise_like_windows(path, expected):
     assert normalise(path) == expected
 
@@ -175,3 +178,10 @@ def test_opening_a_store_does_not_change_state():
     before = estate.to_dict()
     host.store("LocalMachine", "WebHosting")
     assert estate.to_dict() == before
+
+
+def test_certificate_without_key_has_no_key_facts():
+    estate, host = new_host()
+    host.store("LocalMachine", "CA").add(leaf_certificate("web"), exportable=True)
+    stored = estate.to_dict()["hosts"]["web01"]["stores"]["LocalMachine\\CA"]["entries"][0]
+    assert (stored["has_private_key"], stored["exportable"], stored["key_readers"]) == (False, False, [])
