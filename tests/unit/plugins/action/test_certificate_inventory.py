@@ -13,16 +13,14 @@ import base64
 import datetime
 import functools
 import json
-from unittest.mock import MagicMock
-
 import pytest
-from ansible.playbook.task import Task
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ansible_collections.certops.microsoft.plugins.action import certificate_inventory
+from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import make_action, win_powershell_reply
 
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.timezone.utc)
 UTC = datetime.timezone.utc
@@ -57,27 +55,11 @@ def script_object(cert, location="LocalMachine", store="My", provider="CSP", exp
             "CspExportable": exportable if provider == "CSP" else None}
 
 
-def win_powershell_reply(output=(), **extra):
-    reply = {"changed": False, "output": list(output), "result": {}, "error": [], "warning": [], "host_out": "", "host_err": "",
-             "verbose": [], "debug": [], "information": [],
-             "invocation": {"module_args": {"script": "# certops-script: windows_certificate_inventory ...", "parameters": {}}}}
-    reply.update(extra)
-    return reply
-
-
 def run_action(monkeypatch, args, reply, check_mode=False):
-    task = MagicMock(Task)
-    task.args = args
-    task.check_mode = check_mode
-    task.async_val = 0
-    task.action = "certops.microsoft.certificate_inventory"
-    play_context = MagicMock()
-    play_context.check_mode = check_mode
-    action = certificate_inventory.ActionModule(task, MagicMock(), play_context, loader=None, templar=None, shared_loader_obj=None)
-    execute_module = MagicMock(return_value=reply)
-    monkeypatch.setattr(action, "_execute_module", execute_module)
+    """(task result, the _execute_module mock) of one run on a frozen clock."""
+    action = make_action(certificate_inventory.ActionModule, args, reply, check_mode, name="certops.microsoft.certificate_inventory")
     monkeypatch.setattr(certificate_inventory, "utc_now", lambda: NOW)
-    return action.run(task_vars={"inventory_hostname": "win01"}), execute_module
+    return action.run(task_vars={"inventory_hostname": "win01"}), action._execute_module
 
 
 def test_inventory_returns_every_certificate_with_its_store_facts(monkeypatch):

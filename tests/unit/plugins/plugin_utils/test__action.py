@@ -12,6 +12,8 @@ from ansible.playbook.task import Task
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.plugin_utils import _action
+from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils import action_harness
+from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import win_powershell_reply
 
 SECRET = "Pfx-Pa55word!"
 
@@ -34,24 +36,7 @@ class ImportingAction(_action.CertopsActionBase):
 
 
 def make_action(args, reply=None, check_mode=False):
-    task = MagicMock(Task)
-    task.args = args
-    task.check_mode = check_mode
-    task.async_val = 0
-    task.action = "certops.microsoft.example"
-    play_context = MagicMock()
-    play_context.check_mode = check_mode
-    action = ImportingAction(task, MagicMock(), play_context, loader=None, templar=None, shared_loader_obj=None)
-    action._execute_module = MagicMock(return_value=reply if reply is not None else win_powershell_reply())
-    return action
-
-
-def win_powershell_reply(output=None, **extra):
-    """The result shape ansible.windows.win_powershell documents."""
-    reply = {"changed": False, "output": output or [], "result": {}, "error": [], "warning": [], "host_out": "",
-             "host_err": "", "verbose": [], "debug": [], "information": []}
-    reply.update(extra)
-    return reply
+    return action_harness.make_action(ImportingAction, args, reply if reply is not None else win_powershell_reply(), check_mode)
 
 
 def test_run_script_sends_script_text_and_structured_parameters():
