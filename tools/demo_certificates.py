@@ -107,7 +107,7 @@ def sha1_signed(certificate, issuer_key):
     tbs = certificate.tbs_certificate_bytes.replace(SHA256_WITH_RSA, SHA1_WITH_RSA)
     signature = issuer_key.sign(tbs, padding.PKCS1v15(), hashes.SHA1())  # nosec B303 - the point of the demo
     whole = certificate.public_bytes(serialization.Encoding.DER)
-    _, tbs_end = der_read(whole, der_read(whole)[0])
+    tbs_end = der_read(whole, der_read(whole)[0])[1]
     algorithm = whole[tbs_end:der_read(whole, tbs_end)[1]].replace(SHA256_WITH_RSA, SHA1_WITH_RSA)
     bit_string = b"\x03" + der_length(len(signature) + 1) + b"\x00" + signature
     body = tbs + algorithm + bit_string
@@ -142,12 +142,12 @@ def pfx(certificate, key, ca_cert, password):
 def demo_files(now, password):
     """{file name: bytes} of the whole demo set, and the certificates pasted thumbprints refer to."""
     ca = demo_ca(now)
-    healthy, _ = server_certificate(ca, "web.contoso.com", (now - 30 * DAY, now + 335 * DAY))
-    expiring, _ = server_certificate(ca, "mail.contoso.com", (now - 355 * DAY, now + 10 * DAY + SLACK))
-    expired, _ = server_certificate(ca, "legacy.contoso.com", (now - 400 * DAY, now - 35 * DAY))
-    weak, _ = server_certificate(ca, "intranet.contoso.com", (now - 30 * DAY, now + 335 * DAY), bits=1024)
-    sha1, _ = server_certificate(ca, "old-app.contoso.com", (now - 30 * DAY, now + 335 * DAY))
-    service, service_key = server_certificate(ca, "sts.contoso.com", (now - 60 * DAY, now + 305 * DAY))
+    healthy = server_certificate(ca, "web.contoso.com", (now - 30 * DAY, now + 335 * DAY + SLACK))[0]
+    expiring = server_certificate(ca, "mail.contoso.com", (now - 355 * DAY, now + 10 * DAY + SLACK))[0]
+    expired = server_certificate(ca, "legacy.contoso.com", (now - 400 * DAY, now - 35 * DAY + SLACK))[0]
+    weak = server_certificate(ca, "intranet.contoso.com", (now - 30 * DAY, now + 335 * DAY + SLACK), bits=1024)[0]
+    sha1 = server_certificate(ca, "old-app.contoso.com", (now - 30 * DAY, now + 335 * DAY + SLACK))[0]
+    service, service_key = server_certificate(ca, "sts.contoso.com", (now - 60 * DAY, now + 305 * DAY + SLACK))
     signing = token_signing_certificate(now)
     files = {
         "healthy-web.contoso.com.pem": pem(healthy),

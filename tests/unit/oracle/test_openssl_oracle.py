@@ -58,11 +58,13 @@ ONLY_OPENSSL_EXCEPTIONS = {
 @pytest.fixture(name="verdicts", scope="module")
 def fixture_verdicts():
     """Every vector examined once, in parallel; counts and wall time written for the report."""
-    verdicts, seconds = examine_all(vector_files())
+    verdicts, seconds, cpu_seconds = examine_all(vector_files())
     summary = {
         "counts": outcome_counts(verdicts),
         "files": len(verdicts),
         "wall_seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
+        "cpus": os.cpu_count(),
         "openssl": openssl_version(),
         "only_one_reads": {v.path: f"{v.outcome}: {v.detail}" for v in verdicts if v.outcome in (ONLY_OPENSSL, ONLY_CERTOPS)},
     }
@@ -108,7 +110,8 @@ def test_oracle_counts_are_written_and_printed(verdicts, capsys):
         summary = json.load(handle)
     assert sum(summary["counts"].values()) == summary["files"] == len(verdicts)
     with capsys.disabled():
-        print(f"\noracle: {summary['counts']} over {summary['files']} files in {summary['wall_seconds']}s ({summary['openssl']})")
+        print(f"\noracle: {summary['counts']} over {summary['files']} files in {summary['wall_seconds']}s"
+              f" ({summary['cpu_seconds']} CPU-s on {summary['cpus']} CPUs; {summary['openssl']})")
         for path, reason in sorted(summary["only_one_reads"].items()):
             print(f"  {path}: {reason}")
 
