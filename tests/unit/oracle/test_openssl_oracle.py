@@ -151,8 +151,9 @@ def generated_certificate():
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "oracle plumbing")])
     start = datetime.datetime(2024, 2, 29, 6, 7, 8, tzinfo=datetime.timezone.utc)
+    end = datetime.datetime(2034, 2, 28, 6, 7, 8, tzinfo=datetime.timezone.utc)
     builder = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-    builder = builder.serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(datetime.datetime(2034, 2, 28, 6, 7, 8, tzinfo=datetime.timezone.utc))
+    builder = builder.serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
     return builder.sign(key, hashes.SHA256())
 
 
