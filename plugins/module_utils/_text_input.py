@@ -34,7 +34,7 @@ def _base64_error(text: str) -> CertopsError:
     for position, char in enumerate(text, start=1):
         if not _BASE64_CHARACTER.match(char):
             return CertopsError(f"the input is neither PEM nor base64: character {describe_character(char)} at position {position} is not base64; {EXPECTED}")
-    return CertopsError(f"the input is not valid base64 (its length or '=' padding is wrong, it may be truncated); {EXPECTED}")
+    return CertopsError(f"the input is neither PEM nor valid base64: its length or '=' padding is wrong (it may be truncated); {EXPECTED}")
 
 
 def decode_text_input(text: str) -> bytes:
