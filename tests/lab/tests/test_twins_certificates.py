@@ -254,3 +254,9 @@ def test_certificate_info_is_read_only_in_check_mode():
     before = estate.to_dict()
     assert run(estate, host, INFO, {}, check=True)["exists"] is True
     assert estate.to_dict() == before
+
+
+def test_certificate_path_expands_environment_variables():
+    estate, host = _host_with_pfx()
+    result = run(estate, host, STORE, {"path": "%TEMP%\\web.pfx", "password": PFX_PASSWORD})
+    assert result["changed"] is True

@@ -190,3 +190,16 @@ def test_win_stat_of_directory_says_isdir():
     estate, host = new_host()
     stat = run(estate, host, STAT, {"path": host.temp_dir})["stat"]
     assert stat["isdir"] is True and "checksum" not in stat
+
+
+@pytest.mark.parametrize("path", ["%TEMP%\\item", "$env:TEMP\\item", "%temp%\\ITEM"])
+def test_path_options_expand_environment_variables(path):
+    estate, host = new_host()
+    run(estate, host, FILE, {"path": path, "state": "directory"})
+    assert host.files.is_dir(f"{host.temp_dir}\\item")
+    assert run(estate, host, STAT, {"path": path})["stat"]["isdir"] is True
+
+
+def test_unknown_environment_variable_stays_as_written():
+    estate, host = new_host()
+    assert run(estate, host, STAT, {"path": "%NOPE%\\x"})["stat"] == {"exists": False}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from certops_lab.certstore import LOCATIONS, WELL_KNOWN_STORES, canonical_location, thumbprint_of
 from certops_lab.twins.certfiles import CertificateFileError, export_bytes, file_type_of, load_certificates
 from certops_lab.twins.certview import certificate_info
+from certops_lab.twins.paths import expand_paths
 from certops_lab.twins.registry import ModuleFailure, module_twin
 
 STATES = ("absent", "exported", "present")
@@ -135,7 +136,7 @@ STATE_HANDLERS = {"present": import_present, "absent": remove_absent, "exported"
 def win_certificate_store(_estate, host, args, ctx) -> dict:
     args = {"state": "present", "store_name": "My", "store_location": "LocalMachine", "store_type": "system",
             "key_exportable": True, "key_storage": "default", "file_type": "der",
-            **{key: value for key, value in args.items() if value is not None}}
+            **{key: value for key, value in expand_paths(host, args, ("path",)).items() if value is not None}}
     _validate(args)
     store = open_store(host, args["store_location"], args["store_name"])
     return STATE_HANDLERS[args["state"]](host, store, args, ctx)

@@ -14,6 +14,7 @@ import hashlib
 
 from certops_lab.filesystem import FileSystemError, basename, join, normalise, parent_of
 from certops_lab.state import sha1_hex
+from certops_lab.twins.paths import expand_paths
 from certops_lab.twins.registry import ModuleFailure, module_twin
 
 CHECKSUMS = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
@@ -44,6 +45,7 @@ def stat_view(node, args: dict) -> dict:
 
 @module_twin("ansible.windows.win_stat")
 def win_stat(_estate, host, args, _ctx) -> dict:
+    args = expand_paths(host, args, ("path",))
     path = args.get("path")
     if not path:
         raise ModuleFailure("missing required arguments: path")
@@ -93,6 +95,7 @@ FILE_STATES = {"absent": _file_absent, "directory": _file_directory, "file": _fi
 
 @module_twin("ansible.windows.win_file")
 def win_file(_estate, host, args, ctx) -> dict:
+    args = expand_paths(host, args, ("path", "dest", "name"))
     path = args.get("path") or args.get("dest") or args.get("name")
     if not path:
         raise ModuleFailure("Get-AnsibleParam: Missing required argument: path")
@@ -199,6 +202,7 @@ COPY_MODES = {"query": copy_query, "single": copy_single, "remote": copy_remote}
 
 @module_twin("ansible.windows.win_copy")
 def win_copy(_estate, host, args, ctx) -> dict:
+    args = expand_paths(host, args, ("src", "dest"))
     mode = args.get("_copy_mode", "single")
     if mode not in COPY_MODES:
         raise ModuleFailure(f"the lab's win_copy twin does not model _copy_mode {mode!r} (several files travel as a zip): "

@@ -10,32 +10,11 @@ parses it strictly and compares the hash with its own (wire reference §7).
 from __future__ import annotations
 
 import base64
-import re
 
 from certops_lab.contracts import ExecResult, InternalAction
 from certops_lab.filesystem import FileSystemError, join, normalise, parent_of
 from certops_lab.state import sha1_hex
-
-_ENV_REFERENCE = re.compile(r"%(\w+)%|\$env:(\w+)", re.IGNORECASE)
-
-
-def environment(host) -> dict:
-    """The variables a logon session of the connecting user has (upper-case names)."""
-    return {"TEMP": host.temp_dir, "TMP": host.temp_dir, "USERPROFILE": host.profile_dir,
-            "SYSTEMROOT": "C:\\Windows", "WINDIR": "C:\\Windows", "PROGRAMDATA": "C:\\ProgramData"}
-
-
-def expand_variables(host, text: str) -> str:
-    """[Environment]::ExpandEnvironmentVariables, plus ``$env:X`` and a leading ``~``."""
-    variables = environment(host)
-
-    def substitute(match):
-        name = (match.group(1) or match.group(2)).upper()
-        return variables.get(name, match.group(0))
-    expanded = _ENV_REFERENCE.sub(substitute, str(text))
-    if expanded == "~" or expanded.startswith(("~\\", "~/")):
-        expanded = host.profile_dir + expanded[1:]
-    return expanded
+from certops_lab.twins.paths import expand_variables
 
 
 def _ok(text: str) -> ExecResult:

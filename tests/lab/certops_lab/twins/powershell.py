@@ -19,6 +19,7 @@ import dataclasses
 from certops_lab.certstore import LOCATIONS
 from certops_lab.contracts import CmdletError, ScriptOutcome
 from certops_lab.twins import scripts
+from certops_lab.twins.paths import expand_paths
 from certops_lab.twins.registry import ModuleFailure, module_twin
 
 STREAMS = ("output", "error", "warning", "verbose", "debug", "information")
@@ -133,6 +134,7 @@ def apply_outcome(result: dict, outcome: ScriptOutcome, args: dict) -> dict:
 
 @module_twin("ansible.windows.win_powershell")
 def win_powershell(estate, host, args, ctx) -> dict:
+    args = expand_paths(host, args, ("path", "creates", "removes", "chdir"))
     result = empty_result()
     if args.get("creates") and path_exists(host, args["creates"]):
         return _skip(result, f"skipped, since {args['creates']} exists")
