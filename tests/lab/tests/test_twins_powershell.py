@@ -10,6 +10,7 @@ import pytest
 
 from certops_lab.contracts import CmdletError, ScriptOutcome
 from certops_lab.twins import script_twin
+from certops_lab.twins.powershell import ErrorInfo, terminating_error_result
 from certops_lab.twins.scripts import marker_of, supports_should_process
 from twins_lab import leaf_certificate, new_host, run
 
@@ -172,3 +173,9 @@ def test_remote_path_script_is_read_from_the_host():
     assert run(estate, host, PS, {"path": "C:\\Scripts\\counter.ps1", "remote_src": True})["result"] == {"value": 1}
     missing = run(estate, host, PS, {"path": "C:\\Scripts\\none.ps1", "remote_src": True})
     assert missing["msg"] == "Could not find or access 'C:\\Scripts\\none.ps1' on Windows host"
+
+
+def test_terminating_error_result_has_every_stream_key():
+    result = terminating_error_result(ErrorInfo("Injected failure"))
+    assert result["failed"] is True and result["error"][0]["exception"]["message"] == "Injected failure"
+    assert {"result", "host_out", "host_err", "output", "warning", "verbose", "debug", "information"} <= set(result)

@@ -69,6 +69,13 @@ def write_error_info(message: str) -> ErrorInfo:
                      "Microsoft.PowerShell.Commands.WriteErrorException")
 
 
+def terminating_error_result(info: ErrorInfo) -> dict:
+    """win_powershell's result when the script throws: failed, $Ansible.Changed still at its default true."""
+    result = empty_result()
+    result.update(changed=True, failed=True, error=[error_record(info)])
+    return result
+
+
 def path_exists(host, path: str) -> bool:
     """Test-AnsiblePath: files, or Cert:\\<location>\\<store>[\\<thumbprint>]."""
     parts = [part for part in str(path).replace("/", "\\").split("\\") if part]
@@ -150,6 +157,5 @@ def win_powershell(estate, host, args, ctx) -> dict:
     try:
         outcome = twin(estate, host, script_parameters(args), ctx)
     except CmdletError as error:
-        result.update(changed=True, failed=True, error=[error_record(cmdlet_error_info(error))])
-        return result
+        return terminating_error_result(cmdlet_error_info(error))
     return apply_outcome(result, outcome, args)
