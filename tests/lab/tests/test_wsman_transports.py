@@ -9,6 +9,7 @@ import re
 
 import pytest
 import requests
+import xmltodict
 from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError, WinRMTransportError, WSManFaultError
 
 from certops_lab.pki import LabCA
@@ -29,6 +30,7 @@ def lab(tmp_path_factory):
         server.add_host(transport, transport=transport, username=USER, password=PASSWORD)
     server.start()
     server.add_host("basic-late", transport="basic", username="other", password="Other-Passw0rd!")
+    server.add_host("ntlm-late", transport="ntlm", username="other", password="Other-Passw0rd!")
     yield server, estate, ca.pem_path
     server.stop()
 
@@ -71,9 +73,15 @@ def test_wrong_credentials_are_rejected_with_401(lab, transport):
         client(lab, transport, password="wrong").run_cmd("echo")
 
 
-def test_user_of_another_host_is_rejected_with_401(lab):
+@pytest.mark.parametrize("host", ["basic-late", "ntlm-late"])
+def test_user_of_another_host_is_rejected_with_401(lab, host):
     with pytest.raises(InvalidCredentialsError):
-        client(lab, "basic-late").run_cmd("echo")
+        client(lab, host).run_cmd("echo")
+
+
+def test_ntlm_user_with_two_passwords_in_one_process_is_refused(lab):
+    with pytest.raises(ValueError, match="NTLM user 'other' already has another password in this process"):
+        lab[0].add_host("ntlm-clash", transport="ntlm", username="other", password="Third-Passw0rd!")
 
 
 def test_missing_credentials_get_a_basic_challenge(lab):
@@ -202,4 +210,46 @@ def test_unknown_transport_is_refused_with_the_choices(lab):
 def test_endpoints_describe_every_host(lab):
     server = lab[0]
     assert {name: (item["scheme"], item["transport"]) for name, item in server.endpoints.items()} == {
-        "basic": ("http", "basic"), "https": ("https", "https"), "ntlm": ("http", "ntlm"), "basic-late": ("http", "basic")}
+        "basic": ("http", "basic"), "https": ("https", "https"), "ntlm": ("http", "ntlm"), "basic-late": ("http", "basic"),
+        "ntlm-late": ("http", "ntlm")}
+
+
+def test_delete_drops_the_shell(lab):
+    protocol = client(lab, "basic").protocol
+    shell_id = protocol.open_shell()
+    protocol.close_shell(shell_id)
+    with pytest.raises(WSManFaultError) as raised:
+        protocol.run_command(shell_id, "echo")
+    assert raised.value.wsman_fault_code == 2150858843
+
+
+def test_signal_ends_the_command(lab):
+    protocol = client(lab, "basic").protocol
+    shell_id = protocol.open_shell()
+    command_id = protocol.run_command(shell_id, "echo")
+    protocol.cleanup_command(shell_id, command_id)
+    with pytest.raises(WSManFaultError, match=f"The command {command_id} is not running"):
+        protocol.get_command_output_raw(shell_id, command_id)
+    protocol.close_shell(shell_id)
+
+
+@pytest.mark.parametrize("method,path,status", [("GET", "/wsman", 405), ("POST", "/other", 404)])
+def test_only_posts_to_wsman_are_served(lab, method, path, status):
+    port = lab[0].endpoints["basic"]["port"]
+    assert requests.request(method, f"http://127.0.0.1:{port}{path}", auth=(USER, PASSWORD), timeout=10).status_code == status
+
+
+def test_a_body_that_is_not_xml_is_a_400_fault(lab):
+    port = lab[0].endpoints["basic"]["port"]
+    reply = requests.post(f"http://127.0.0.1:{port}/wsman", data=b"not xml", auth=(USER, PASSWORD), timeout=10)
+    assert reply.status_code == 400 and b"not well-formed" in reply.content
+
+
+def test_an_unknown_action_is_a_fault_that_names_it(lab):
+    protocol = client(lab, "basic").protocol
+    shell_id = protocol.open_shell()
+    envelope = protocol.build_wsman_header("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
+                                           "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd", shell_id)
+    envelope["env:Body"] = {}
+    with pytest.raises(WSManFaultError, match="transfer/Get' is not supported"):
+        protocol.send_message(xmltodict.unparse({"env:Envelope": envelope}))

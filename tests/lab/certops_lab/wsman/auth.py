@@ -100,14 +100,13 @@ class NtlmCredentialFile:
         self._directory: Optional[str] = None
 
     def add(self, owner: int, credentials: Credentials) -> None:
+        keys = [(domain.lower(), credentials.username.lower()) for domain in ("", credentials.domain)]
         with self._lock:
-            for domain in ("", credentials.domain):
-                key = (domain.lower(), credentials.username.lower())
-                password, owners = self._entries.get(key, (credentials.password, set()))
-                if password != credentials.password:
-                    raise ValueError(f"NTLM user {credentials.username!r} already has another password in this process: "
-                                     "NTLM hosts share one credential file, so give them the same password or distinct user names")
-                self._entries[key] = (password, owners | {owner})
+            if any(self._entries.get(key, (credentials.password,))[0] != credentials.password for key in keys):
+                raise ValueError(f"NTLM user {credentials.username!r} already has another password in this process: "
+                                 "NTLM hosts share one credential file, so give them the same password or distinct user names")
+            for key in keys:
+                self._entries[key] = (credentials.password, self._entries.get(key, ("", set()))[1] | {owner})
             self._write()
 
     def remove_owner(self, owner: int) -> None:

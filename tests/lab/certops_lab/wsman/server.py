@@ -155,10 +155,14 @@ class LabServer:
         listener.server = await asyncio.start_server(connected, sock=listener.sock, ssl=tls, limit=http.MAX_HEADER_BYTES)
 
     async def _close_all(self) -> None:
+        """Stop accepting, then end every connection task (held replies included) before the loop stops."""
         for listener in self.listeners.values():
             if listener.server is not None:
                 listener.server.close()
-                listener.server.close_clients()
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def _exec_starter(self, name: str) -> Callable:
         loop = asyncio.get_running_loop()
