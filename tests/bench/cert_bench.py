@@ -16,7 +16,7 @@ Generates COUNT certificates with cryptography, then times, on the same certific
                 COUNT base64 contents `slurp` would return (community.crypto needs b64decode
                 first: it only takes PEM text);
   python        the two filter functions called directly, without Ansible around them.
-Task times come from ansible-core's json stdout callback; figures go to stdout and to
+Task times come from clock marks set before and after each timed task; figures go to stdout and to
 tests/output/cert-bench.json. It is a script, not a test: timings are reported, not asserted.
 """
 from __future__ import annotations
@@ -104,29 +104,41 @@ def filter_tasks():
     ]
 
 
+def mark(label):
+    """A task recording the controller's clock: ansible-core 2.19+ ships no timing callback."""
+    return {"name": f"Mark {label}", "ansible.builtin.set_fact": {
+        "bench_marks": "{{ bench_marks | default({}) | combine({'%s': now(utc=true).timestamp()}) }}" % label}}
+
+
+def timed_tasks(tasks):
+    """Each task between a start and an end mark, named after the task."""
+    wrapped = []
+    for task in tasks:
+        wrapped += [mark("start " + task["name"]), task, mark("end " + task["name"])] if task["name"].startswith(("Ours", "Theirs")) else [task]
+    return wrapped
+
+
 def run_playbook(workdir, with_modules):
-    """Run the generated playbook once with the json callback; return its parsed output."""
-    play = [{"name": "Benchmark certificate inspection", "hosts": "localhost", "connection": "local", "gather_facts": False,
-             "tasks": (module_tasks() if with_modules else []) + filter_tasks()}]
+    """Run the generated playbook once; return the marks it wrote."""
+    marks = os.path.join(workdir, "marks.json")
+    write_marks = {"name": "Write the marks", "ansible.builtin.copy": {"content": "{{ bench_marks | to_json }}", "dest": marks, "mode": "0600"}}
+    tasks = timed_tasks((module_tasks() if with_modules else []) + filter_tasks()) + [write_marks]
+    play = [{"name": "Benchmark certificate inspection", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
     playbook = os.path.join(workdir, "bench.yml")
     with open(playbook, "w", encoding="utf-8") as handle:
         json.dump(play, handle)
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    env = dict(os.environ, ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     done = subprocess.run(["ansible-playbook", "-i", "localhost,", playbook, "-e", "@" + os.path.join(workdir, "vars.json")],
                           capture_output=True, text=True, env=env, check=False, cwd=REPO)
     if done.returncode != 0:
         raise SystemExit(f"benchmark playbook failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout)
+    with open(marks, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
-def task_seconds(output):
-    """{task name: seconds} from the json callback's per-task durations."""
-    seconds = {}
-    for task in output["plays"][0]["tasks"]:
-        duration = task["task"]["duration"]
-        start, end = (datetime.datetime.fromisoformat(duration[key].replace("Z", "+00:00")) for key in ("start", "end"))
-        seconds[task["task"]["name"]] = (end - start).total_seconds()
-    return seconds
+def task_seconds(marks):
+    """{task name: seconds} from the start and end marks."""
+    return {label[len("end "):]: when - marks["start " + label[len("end "):]] for label, when in marks.items() if label.startswith("end ")}
 
 
 def python_seconds(pems):
@@ -157,7 +169,7 @@ def figures(seconds, python, count):
                             "theirs_over_ours": round(theirs / seconds[ours_task], 2) if theirs else None}
     table["python"] = {"ours_s": round(python["ours"], 3), "theirs_s": round(python["theirs"], 3),
                        "theirs_over_ours": round(python["theirs"] / python["ours"], 2)}
-    return {"certificates": count, "phases": table}
+    return {"certificates": count, "phases": table, "cpus": os.cpu_count()}
 
 
 def main(argv=None):
@@ -169,13 +181,17 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="cert-bench-") as workdir:
         pems = write_inputs(workdir, certificates(args.count))
         python = python_seconds(pems)
+        load_before = os.getloadavg()[0]
         result = figures(task_seconds(run_playbook(workdir, not args.skip_modules)), python, args.count)
+    # Both sides run in the same playbook, so the ratio survives a busy machine better than the seconds do.
+    result["load_average_1min"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
     os.makedirs(os.path.dirname(RESULT_FILE), exist_ok=True)
     with open(RESULT_FILE, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=2)
     for phase, row in result["phases"].items():
         print(f"{phase:12} ours {row['ours_s']:8.3f}s  community.crypto {row['theirs_s'] or 0:8.3f}s  ratio {row['theirs_over_ours']}")
     print(f"(one pass: community.crypto figure is its module loop; {args.count} certificates; written to {RESULT_FILE})")
+    print(f"load average {result['load_average_1min']} on {result['cpus']} CPUs")
 
 
 if __name__ == "__main__":
