@@ -134,3 +134,17 @@ def lab_executor(estate: Estate, host: str):
         assert module_name == "ansible.windows.win_powershell"
         return win_powershell(estate, estate.hosts[host], module_args, CallContext(host=host, check_mode=check_mode, now=NOW))
     return execute
+
+
+def doc_spec_mismatches(name: str) -> list:
+    """Differences between a doc-only module's options and its action's ARGUMENT_SPEC (validate-modules' rule)."""
+    import importlib  # pylint: disable=import-outside-toplevel
+    import yaml  # pylint: disable=import-outside-toplevel
+    documented = yaml.safe_load(importlib.import_module(f"ansible_collections.certops.microsoft.plugins.modules.{name}").DOCUMENTATION)["options"]
+    spec = importlib.import_module(f"ansible_collections.certops.microsoft.plugins.action.{name}").ARGUMENT_SPEC
+    problems = [f"{option}: only in one of docs and spec" for option in set(documented) ^ set(spec)]
+    for option in set(documented) & set(spec):
+        for key in ("type", "required", "default", "choices", "elements"):
+            if documented[option].get(key, False if key == "required" else None) != spec[option].get(key, False if key == "required" else None):
+                problems.append(f"{option}.{key}")
+    return problems
