@@ -22,7 +22,7 @@ ARGUMENT_SPEC = {
     "state": {"type": "str", "choices": ["present", "absent", "query"], "default": "present"},
     "name": {"type": "str"},
     "certificate": {"type": "str"},
-    "thumbprints_to_remove": {"type": "list", "elements": "str", "default": []},
+    "thumbprints_to_remove": {"type": "list", "elements": "str"},
     "protected_thumbprints": {"type": "list", "elements": "str", "default": []},
 }
 VALIDATION_RULES = {"required_if": [["state", "present", ["name", "certificate"]],

@@ -20,7 +20,7 @@ ARGUMENT_SPEC = {
     "certificate": {"type": "str"},
     "registered_issuer_name": {"type": "str", "default": DEFAULT_REGISTERED_ISSUER_NAME},
     "is_self_issuer": {"type": "bool"},
-    "thumbprints_to_remove": {"type": "list", "elements": "str", "default": []},
+    "thumbprints_to_remove": {"type": "list", "elements": "str"},
     "protected_thumbprints": {"type": "list", "elements": "str", "default": []},
 }
 VALIDATION_RULES = {"required_if": [["state", "present", ["name", "certificate"]],

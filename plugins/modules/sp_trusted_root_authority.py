@@ -76,7 +76,6 @@ options:
       - With O(state=absent), the SHA-1 thumbprints of the retired certificates whose trust relationships are removed.
     type: list
     elements: str
-    default: []
   protected_thumbprints:
     description:
       - Thumbprints whose trust relationships must never be removed, normally Workflow Manager's current

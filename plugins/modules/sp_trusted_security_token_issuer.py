@@ -94,7 +94,6 @@ options:
         Thumbprints are normalised like pasted ones.
     type: list
     elements: str
-    default: []
   protected_thumbprints:
     description:
       - Thumbprints whose issuers must never be removed, normally Workflow Manager's current outbound
