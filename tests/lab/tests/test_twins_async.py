@@ -16,8 +16,9 @@ def _start(estate, host, version="2.21.5", module="ansible.windows.win_ping", ar
     return twins.run_module(estate, host, call, CallContext(host.name, now=estate.clock))
 
 
-@pytest.mark.parametrize("version, started, finished, watchdog", [("2.21.5", True, False, True), ("2.19.0", True, False, True),
-                                                                   ("2.18.3", 1, 0, False), ("2.16.19", 1, 0, False)])
+@pytest.mark.parametrize("version, started, finished, watchdog", [
+    ("2.21.5", True, False, True), ("2.19.0", True, False, True), ("2.18.3", 1, 0, False), ("2.16.19", 1, 0, False),
+])
 def test_async_start_reply_matches_the_ansible_core_version(version, started, finished, watchdog):
     estate, host = new_host()
     reply = _start(estate, host, version)
