@@ -39,21 +39,12 @@ requirements:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - certops.microsoft.windows_action
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: Reads the live issuers and returns the changes it would make in RV(plan) without making them.
   diff_mode:
-    support: full
     details: The Workflow Manager issuers (name, thumbprint, registered issuer name, IsSelfIssuer) before and after.
-  platform:
-    platforms: windows
 options:
   state:
     description:

@@ -32,21 +32,12 @@ requirements:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - certops.microsoft.windows_action
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: Reads the live references and returns the switch it would make in RV(plan) without making it.
   diff_mode:
-    support: full
     details: The current outbound thumbprint before and after.
-  platform:
-    platforms: windows
 options:
   service_uri:
     description:
