@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from lab_pfx import PFX_PASSWORD, write_pfx
+from certops_lab.pfxfiles import PFX_PASSWORD, write_pfx
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab_playbooks", "pfx_import.yml")
 

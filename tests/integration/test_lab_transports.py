@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from lab_pfx import PFX_PASSWORD, write_pfx
+from certops_lab.pfxfiles import PFX_PASSWORD, write_pfx
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab_playbooks")
 HOSTS = ("basic01", "https01", "ntlm01")

@@ -5,10 +5,15 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from certops_lab.audit import MASK, AuditLog, AuditRecord, mask_arguments
+from certops_lab.contracts import ModuleCall
+from certops_lab.pfxfiles import PFX_PASSWORD, write_pfx
+from certops_lab.runtime import EstateRuntime
+from certops_lab.state import Estate
 
 SECRET = "Pfx-S3cret-Value!"
 
@@ -50,3 +55,23 @@ def test_audit_log_appends_json_lines_and_reloads_them(tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["call_id"] for line in lines] == ["h#1", "h#2"]
     assert AuditLog(str(path)).records()[1]["failed"] is True
+
+
+def test_win_certificate_store_password_reaches_neither_audit_file_nor_state_file(tmp_path):
+    estate = Estate()
+    host = estate.add_host("win01")
+    pfx = str(tmp_path / "import.pfx")
+    thumbprint = write_pfx(pfx)
+    host.files.mkdir("C:\\stage")
+    host.files.write("C:\\stage\\import.pfx", open(pfx, "rb").read())
+    lab = EstateRuntime(estate, str(tmp_path / "state"))
+    os.makedirs(lab.state_dir)
+    call = ModuleCall("ansible.windows.win_certificate_store", {"path": "C:\\stage\\import.pfx", "password": PFX_PASSWORD,
+                                                                "store_location": "LocalMachine", "store_name": "My"})
+    result = json.loads(lab.host("win01").run_module_call(call).stdout)
+    assert result["changed"] is True and thumbprint in result["thumbprints"]
+    lab.save()
+    for name in ("audit.jsonl", "state.json"):
+        assert PFX_PASSWORD.encode() not in (tmp_path / "state" / name).read_bytes()
+    assert PFX_PASSWORD not in json.dumps(result)
+    assert lab.audit.records()[0]["parameters"]["password"] == MASK

@@ -1,7 +1,7 @@
 # Copyright: contributors to certops.microsoft
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A password-protected PFX made on the controller for the lab proof tests."""
+"""Password-protected PFX files made on the controller, for tests that import one into the lab."""
 from __future__ import annotations
 
 import datetime
