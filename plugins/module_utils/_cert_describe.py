@@ -11,6 +11,8 @@ X509Extension.Format() text (SAN parsing by "DNS Name" breaks on non-English sys
 """
 from __future__ import annotations
 
+import functools
+
 from ansible_collections.certops.microsoft.plugins.module_utils import _cryptography as crypto
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_names import KEY_USAGE_NAMES, UPN_OID, eku_name
 from ansible_collections.certops.microsoft.plugins.module_utils._time import days_between, ensure_utc, iso_z, resolve_now
@@ -24,6 +26,11 @@ def validity(cert) -> tuple:
     before = getattr(cert, "not_valid_before_utc", None) or ensure_utc(cert.not_valid_before)
     after = getattr(cert, "not_valid_after_utc", None) or ensure_utc(cert.not_valid_after)
     return before, after
+
+
+def name_text(cert, attribute: str) -> str:
+    """The subject or issuer in RFC 4514 form (cryptography parses names lazily, so this may raise ValueError)."""
+    return getattr(cert, attribute).rfc4514_string()
 
 
 def thumbprint(cert) -> str:
@@ -222,8 +229,8 @@ def describe_certificate(cert, private_key=None, now=None) -> dict:
     info = {
         "thumbprint": thumbprint(cert),
         "thumbprint_sha256": cert.fingerprint(crypto.hashes.SHA256()).hex().upper(),
-        "subject": guarded(warnings, "subject", lambda: cert.subject.rfc4514_string()),
-        "issuer": guarded(warnings, "issuer", lambda: cert.issuer.rfc4514_string()),
+        "subject": guarded(warnings, "subject", functools.partial(name_text, cert, "subject")),
+        "issuer": guarded(warnings, "issuer", functools.partial(name_text, cert, "issuer")),
         "serial_number": serial_hex(cert.serial_number),
     }
     info.update(validity_facts(cert, now))

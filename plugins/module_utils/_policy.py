@@ -68,7 +68,8 @@ def key_violations(info: dict, policy: dict) -> list:
         return [violation("weak_key", f"key type {key_type} is not allowed (allowed: {allowed}); issue a new certificate with an allowed key type")]
     minimum = {"RSA": policy["min_rsa_key_size"], "EC": policy["min_ec_key_size"]}.get(key_type)
     if minimum and (size or 0) < minimum:
-        return [violation("weak_key", f"{key_type} key of {size} bits is below the minimum of {minimum}; issue a new certificate with a key of at least {minimum} bits")]
+        return [violation("weak_key", f"{key_type} key of {size} bits is below the minimum of {minimum}; "
+                                      f"issue a new certificate with a key of at least {minimum} bits")]
     return []
 
 
@@ -78,7 +79,8 @@ def hash_violations(info: dict, policy: dict) -> list:
     if algorithm is None or algorithm in policy["allowed_signature_hashes"]:
         return []
     allowed = ", ".join(policy["allowed_signature_hashes"])
-    return [violation("weak_signature_hash", f"signed with {algorithm}, which is not allowed (allowed: {allowed}); have the certificate reissued with SHA-256 or better")]
+    return [violation("weak_signature_hash", f"signed with {algorithm}, which is not allowed (allowed: {allowed}); "
+                                             "have the certificate reissued with SHA-256 or better")]
 
 
 def _validity_now(info: dict, now) -> tuple:
