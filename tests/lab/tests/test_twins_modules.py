@@ -136,3 +136,20 @@ def test_win_service_missing_service():
 def test_win_service_refuses_what_it_does_not_model(args, message):
     estate, host = _service_host()
     assert message in run(estate, host, SERVICE, {"name": "WorkflowServiceBackend", **args})["msg"]
+
+
+@pytest.mark.parametrize("module, args, unknown", [
+    ("ansible.windows.win_ping", {"dta": "x"}, "dta"),
+    ("ansible.windows.win_certificate_store", {"path": "C:\\x", "pasword": "x", "exportable": True}, "exportable, pasword"),
+    ("ansible.windows.win_powershell", {"script": "x", "paramters": {}}, "paramters"),
+])
+def test_unknown_option_fails_as_ansible_basic_does(module, args, unknown):
+    estate, host = new_host()
+    result = run(estate, host, module, args)
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"Unsupported parameters for ({module}) module: {unknown}. Supported parameters include: ")
+
+
+def test_legacy_modules_accept_extra_options():
+    estate, host = new_host()
+    assert "failed" not in run(estate, host, "ansible.windows.win_stat", {"path": "C:\\", "follow": False, "get_md5": False})

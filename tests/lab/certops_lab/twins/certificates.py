@@ -20,6 +20,8 @@ from certops_lab.twins.registry import ModuleFailure, module_twin
 STATES = ("absent", "exported", "present")
 FILE_TYPES = ("der", "pem", "pkcs12")
 KEY_STORAGES = ("default", "machine", "user")
+STORE_OPTIONS = ("state", "path", "thumbprint", "store_name", "store_location", "store_type", "password", "key_exportable",
+                 "key_storage", "file_type")
 
 
 def open_store(host, location: str, name: str):
@@ -132,7 +134,7 @@ def export_file(host, store, args: dict, ctx) -> dict:
 STATE_HANDLERS = {"present": import_present, "absent": remove_absent, "exported": export_file}
 
 
-@module_twin("ansible.windows.win_certificate_store")
+@module_twin("ansible.windows.win_certificate_store", options=STORE_OPTIONS)
 def win_certificate_store(_estate, host, args, ctx) -> dict:
     args = {"state": "present", "store_name": "My", "store_location": "LocalMachine", "store_type": "system",
             "key_exportable": True, "key_storage": "default", "file_type": "der",
@@ -142,7 +144,7 @@ def win_certificate_store(_estate, host, args, ctx) -> dict:
     return STATE_HANDLERS[args["state"]](host, store, args, ctx)
 
 
-@module_twin("ansible.windows.win_certificate_info")
+@module_twin("ansible.windows.win_certificate_info", options=("thumbprint", "store_name", "store_location"))
 def win_certificate_info(_estate, host, args, _ctx) -> dict:
     location = args.get("store_location") or "LocalMachine"
     if location not in LOCATIONS:

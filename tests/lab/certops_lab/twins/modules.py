@@ -8,7 +8,7 @@ from certops_lab.clock import isoformat
 from certops_lab.twins.registry import UnhandledException, module_twin
 
 
-@module_twin("ansible.windows.win_ping")
+@module_twin("ansible.windows.win_ping", options=("data",))
 def win_ping(_estate, _host, args, _ctx) -> dict:
     data = args.get("data", "pong")
     if data == "crash":
@@ -96,7 +96,7 @@ FACT_SOURCES = {
 }
 
 
-@module_twin("ansible.windows.setup")
+@module_twin("ansible.windows.setup", options=("_measure_subset", "fact_path", "gather_subset", "gather_timeout"))
 def setup(_estate, host, args, ctx) -> dict:
     """Facts of the subsets the lab models (the other valid subsets add nothing here)."""
     gather_subset = args.get("gather_subset") or ["all"]

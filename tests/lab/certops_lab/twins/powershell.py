@@ -19,9 +19,10 @@ import dataclasses
 from certops_lab.certstore import LOCATIONS
 from certops_lab.contracts import CmdletError, ScriptOutcome
 from certops_lab.twins import scripts
-from certops_lab.twins.paths import expand_paths
 from certops_lab.twins.registry import ModuleFailure, module_twin
 
+OPTIONS = ("arguments", "chdir", "creates", "depth", "error_action", "executable", "parameters", "path",
+           "sensitive_parameters", "remote_src", "removes", "script")
 STREAMS = ("output", "error", "warning", "verbose", "debug", "information")
 
 
@@ -139,9 +140,8 @@ def apply_outcome(result: dict, outcome: ScriptOutcome, args: dict) -> dict:
     return result
 
 
-@module_twin("ansible.windows.win_powershell")
+@module_twin("ansible.windows.win_powershell", options=OPTIONS)
 def win_powershell(estate, host, args, ctx) -> dict:
-    args = expand_paths(host, args, ("path", "creates", "removes", "chdir"))
     result = empty_result()
     if args.get("creates") and path_exists(host, args["creates"]):
         return _skip(result, f"skipped, since {args['creates']} exists")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import traceback
-from typing import Callable
+from typing import Callable, Iterable, Optional
 
 from certops_lab.contracts import CallContext, ExecResult, ModuleCall
 
@@ -52,12 +52,25 @@ class UnhandledException(Exception):
                              f"+ FullyQualifiedErrorId : {message}"}
 
 
-def module_twin(name: str, supports_check_mode: bool = True) -> Callable:
-    """Register ``fn(estate, host, args, ctx) -> dict`` as the twin of module ``name`` (a FQCN)."""
+def module_twin(name: str, supports_check_mode: bool = True, options: Optional[Iterable] = None) -> Callable:
+    """Register ``fn(estate, host, args, ctx) -> dict`` as the twin of module ``name`` (a FQCN).
+
+    ``options`` (names and aliases of an Ansible.Basic module's spec) makes an unknown option fail
+    as Ansible.Basic fails it; legacy Parse-Args modules accept anything and pass None."""
     def register(function: Callable) -> Callable:
-        _TWINS[name] = (function, supports_check_mode)
+        _TWINS[name] = (function, supports_check_mode, frozenset(options) if options is not None else None)
         return function
     return register
+
+
+def unsupported_parameters(call: ModuleCall, options: frozenset) -> Optional[dict]:
+    """Ansible.Basic's failure for options its spec does not know."""
+    unknown = sorted(set(call.args or {}) - options)
+    if not unknown:
+        return None
+    name = call.invoked_name or call.name
+    return ModuleFailure(f"Unsupported parameters for ({name}) module: {', '.join(unknown)}. "
+                         f"Supported parameters include: {', '.join(sorted(options))}").result()
 
 
 def resolve(name: str) -> str:
@@ -83,7 +96,10 @@ def run_module(estate, host, call: ModuleCall, ctx: CallContext) -> dict:
     name = resolve(call.name)
     if name not in _TWINS:
         return ModuleFailure(f"the lab has no twin of module {call.name}: use one of {', '.join(sorted(_TWINS))}").result()
-    function, supports_check_mode = _TWINS[name]
+    function, supports_check_mode, options = _TWINS[name]
+    refusal = unsupported_parameters(call, options) if options is not None else None
+    if refusal:
+        return refusal
     if ctx.check_mode and not supports_check_mode:
         return skipped_for_check_mode(name.rsplit(".", 1)[-1])
     if ctx.now is None:

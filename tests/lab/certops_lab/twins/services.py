@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from certops_lab.twins.registry import ModuleFailure, module_twin
 
+# win_service.ps1's spec (names and aliases): anything else fails as Ansible.Basic fails it
+SPEC_OPTIONS = ("dependencies", "dependency_action", "description", "desktop_interact", "display_name", "error_control",
+                "failure_actions", "failure_actions_on_non_crash_failure", "failure_command", "failure_reboot_msg",
+                "failure_reset_period_sec", "failure_reset_period", "force_dependent_services", "load_order_group", "name",
+                "password", "path", "pre_shutdown_timeout_ms", "pre_shutdown_timeout", "required_privileges", "service_type",
+                "sid_info", "start_mode", "state", "update_password", "username")
 MODELLED_OPTIONS = frozenset({"name", "state", "start_mode", "display_name", "description", "force_dependent_services"})
 STATES = ("started", "stopped", "restarted", "absent", "paused")
 START_MODES = ("auto", "manual", "disabled", "delayed")
@@ -55,7 +61,7 @@ def _apply(service, args: dict, ctx) -> bool:
     return changed
 
 
-@module_twin("ansible.windows.win_service")
+@module_twin("ansible.windows.win_service", options=SPEC_OPTIONS)
 def win_service(_estate, host, args, ctx) -> dict:
     _validate(args)
     name = args.get("name")
