@@ -31,6 +31,7 @@ def lab(tmp_path_factory):
     server.start()
     server.add_host("basic-late", transport="basic", username="other", password="Other-Passw0rd!")
     server.add_host("ntlm-late", transport="ntlm", username="other", password="Other-Passw0rd!")
+    server.add_host("ntlm-colon", transport="ntlm", username="colon", password="Pa:ss:w0rd")
     yield server, estate, ca.pem_path
     server.stop()
 
@@ -77,6 +78,12 @@ def test_wrong_credentials_are_rejected_with_401(lab, transport):
 def test_user_of_another_host_is_rejected_with_401(lab, host):
     with pytest.raises(InvalidCredentialsError):
         client(lab, host).run_cmd("echo")
+
+
+def test_ntlm_password_with_colons_authenticates(lab):
+    assert client(lab, "ntlm-colon", user="colon", password="Pa:ss:w0rd").run_cmd("echo").status_code == 0
+    with pytest.raises(InvalidCredentialsError):
+        client(lab, "ntlm-colon", user="colon", password="Pa:ss").run_cmd("echo")
 
 
 def test_ntlm_user_with_two_passwords_in_one_process_is_refused(lab):
@@ -211,7 +218,7 @@ def test_endpoints_describe_every_host(lab):
     server = lab[0]
     assert {name: (item["scheme"], item["transport"]) for name, item in server.endpoints.items()} == {
         "basic": ("http", "basic"), "https": ("https", "https"), "ntlm": ("http", "ntlm"), "basic-late": ("http", "basic"),
-        "ntlm-late": ("http", "ntlm")}
+        "ntlm-late": ("http", "ntlm"), "ntlm-colon": ("http", "ntlm")}
 
 
 def test_delete_drops_the_shell(lab):
@@ -253,3 +260,9 @@ def test_an_unknown_action_is_a_fault_that_names_it(lab):
     envelope["env:Body"] = {}
     with pytest.raises(WSManFaultError, match="transfer/Get' is not supported"):
         protocol.send_message(xmltodict.unparse({"env:Envelope": envelope}))
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("user", ["ANSIBLE", "LAB\\ansible"])
+def test_user_name_may_carry_the_domain_and_any_case(lab, transport, user):
+    assert client(lab, transport, user=user).run_cmd("echo").status_code == 0

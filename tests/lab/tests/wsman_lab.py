@@ -65,7 +65,7 @@ class EchoEstate:
         return self.hosts.setdefault(name, EchoRuntime(name))
 
 
-def session(server, host: str, ca_path: str = "", password: str = PASSWORD, **options) -> winrm.Session:
+def session(server, host: str, ca_path: str = "", password: str = PASSWORD, user: str = USER, **options) -> winrm.Session:
     """A pywinrm session to one lab host, configured as the lab inventory configures Ansible."""
     endpoint = server.endpoints[host]
     url = f"{endpoint['scheme']}://127.0.0.1:{endpoint['port']}/wsman"
@@ -75,7 +75,7 @@ def session(server, host: str, ca_path: str = "", password: str = PASSWORD, **op
     if endpoint["transport"] == "https":
         options.setdefault("server_cert_validation", "validate")
         options.setdefault("ca_trust_path", ca_path)
-    return winrm.Session(url, auth=(USER, password), transport=transport, **options)
+    return winrm.Session(url, auth=(user, password), transport=transport, **options)
 
 
 def run(client: winrm.Session, command: str, stdin_chunks=(), arguments=()) -> tuple:

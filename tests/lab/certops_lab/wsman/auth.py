@@ -27,6 +27,7 @@ import threading
 from typing import Optional
 
 import spnego
+from spnego._ntlm_raw.crypto import ntowfv1  # the NT hash (MD4 of UTF-16LE), which hashlib may lack under OpenSSL 3
 from spnego.exceptions import SpnegoError
 
 from certops_lab.wsman import http, soap
@@ -91,8 +92,18 @@ class BasicSession:
         return http.response(401, headers=[BASIC_CHALLENGE])
 
 
+def smbpasswd_line(domain: str, user: str, password: str) -> str:
+    """One NTLM_USER_FILE line in smbpasswd form (``[DOMAIN\\]USER:UID:LM:NT:FLAGS:TIME``).
+
+    Why not ``DOMAIN:USER:PASSWORD``: a password with a colon would make that line unreadable, and
+    pyspnego would derive the LM hash (pure-Python DES) on every authentication. NTLMv2, which
+    requests-ntlm always uses, needs only the NT hash; the LM field is left zero."""
+    account = f"{domain}\\{user}" if domain else user
+    return f"{account}:0:{'0' * 32}:{ntowfv1(password).hex().upper()}:[U]:LCT-00000000\n"
+
+
 class NtlmCredentialFile:
-    """The process-wide NTLM_USER_FILE: ``DOMAIN:USER:PASSWORD`` lines for every NTLM host."""
+    """The process-wide NTLM_USER_FILE: one line per (domain, user) of every NTLM host."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -122,7 +133,7 @@ class NtlmCredentialFile:
         if self._directory is None:
             self._directory = tempfile.mkdtemp(prefix="certops-lab-ntlm-")
         path = os.path.join(self._directory, "ntlm-users")
-        lines = "".join(f"{domain}:{user}:{password}\n" for (domain, user), (password, _owners) in self._entries.items())
+        lines = "".join(smbpasswd_line(domain, user, password) for (domain, user), (password, _owners) in self._entries.items())
         descriptor = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(lines)
