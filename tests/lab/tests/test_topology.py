@@ -15,6 +15,7 @@ import yaml
 from certops_lab.estate_builder import build_estate
 from certops_lab.inventory import build_inventory, write_inventory
 from certops_lab.pki import LabCA
+from certops_lab.pytest_plugin import resolve_topology
 from certops_lab.topology import TopologyError, load_topology
 
 TOPOLOGIES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "topologies")
@@ -166,3 +167,17 @@ def test_build_estate_refuses_a_certificate_id_used_twice(lab_ca):
     certificate = {"subject": "CN=x", "id": "same"}
     with pytest.raises(TopologyError, match="hosts.b.certificates.0.id: 'same' is used twice"):
         build_estate(load_topology({"hosts": {"a": {"certificates": [certificate]}, "b": {"certificates": [certificate]}}}), lab_ca)
+
+
+@pytest.mark.parametrize("transports,expected", [
+    (None, ["basic", "https", "ntlm"]), ("ntlm", ["ntlm", "ntlm", "ntlm"]), ({"https01": "basic"}, ["basic", "basic", "ntlm"]),
+])
+def test_resolve_topology_overrides_transports_of_a_shipped_topology(transports, expected):
+    data = resolve_topology("small.yml", transports)
+    assert [data["hosts"][name]["transport"] for name in ("basic01", "https01", "ntlm01")] == expected
+
+
+def test_resolve_topology_leaves_the_given_dict_untouched():
+    original = {"hosts": {"a": None}}
+    assert resolve_topology(original, "https") == {"hosts": {"a": {"transport": "https"}}}
+    assert original == {"hosts": {"a": None}}
