@@ -13,6 +13,9 @@ import dataclasses
 import datetime
 import functools
 import ipaddress
+import os
+import subprocess
+import tempfile
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -181,3 +184,34 @@ def make_p7b(certs, encoding: str = "der") -> bytes:
     """A PKCS#7 certificate bundle (.p7b) in DER or PEM."""
     wanted = serialization.Encoding.DER if encoding == "der" else serialization.Encoding.PEM
     return pkcs7.serialize_certificates(list(certs), wanted)
+
+
+def ber_indefinite(der_data: bytes) -> bytes:
+    """The same structure with its outer SEQUENCE in BER indefinite-length form, as Windows writes some P7B files."""
+    count = der_data[1] & 0x7F if der_data[1] & 0x80 else 0
+    return b"\x30\x80" + der_data[2 + count:] + b"\x00\x00"
+
+
+def openssl_legacy_pfx(leaf: Issued, password: str) -> bytes:
+    """A PFX with RC2-40 certificate encryption and a 3DES key (openssl pkcs12 -export -legacy), as very old Windows exports."""
+    with tempfile.TemporaryDirectory() as folder:
+        cert_path, key_path, out_path = (os.path.join(folder, name) for name in ("cert.pem", "key.pem", "out.pfx"))
+        with open(cert_path, "wb") as handle:
+            handle.write(pem(leaf.cert))
+        with open(key_path, "wb") as handle:
+            handle.write(key_pem(leaf.key))
+        subprocess.run(["openssl", "pkcs12", "-export", "-legacy", "-in", cert_path, "-inkey", key_path, "-out", out_path,
+                        "-passout", "env:CERTOPS_PFX_PASSWORD"], check=True, capture_output=True, env={**os.environ, "CERTOPS_PFX_PASSWORD": password})
+        with open(out_path, "rb") as handle:
+            return handle.read()
+
+
+def with_duplicate_extension(issued: Issued) -> x509.Certificate:
+    """The certificate with its KeyUsage OID rewritten to BasicConstraints: two basicConstraints (signature no longer valid)."""
+    key_usage, basic_constraints = bytes.fromhex("0603551d0f"), bytes.fromhex("0603551d13")
+    return x509.load_der_x509_certificate(der(issued.cert).replace(key_usage, basic_constraints))
+
+
+def with_invalid_utf8_name(issued: Issued, marker: str) -> x509.Certificate:
+    """The certificate with the UTF8String `marker` in its names replaced by bytes that are not UTF-8."""
+    return x509.load_der_x509_certificate(der(issued.cert).replace(marker.encode(), b"\xff" * len(marker)))

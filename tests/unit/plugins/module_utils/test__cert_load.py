@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 
-import cryptography_vectors
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -41,11 +40,6 @@ def crl_der() -> bytes:
     builder = (x509.CertificateRevocationListBuilder().issuer_name(CA.cert.subject).last_update(factory.NOW)
                .next_update(factory.NOW.replace(year=2027)))
     return builder.sign(CA.key, factory.HASHES["sha256"]()).public_bytes(serialization.Encoding.DER)
-
-
-def vector(path: str) -> bytes:
-    with cryptography_vectors.open_vector_file(path, "rb") as handle:
-        return handle.read()
 
 
 def pem_of(label: str, der: bytes) -> bytes:
@@ -95,14 +89,16 @@ def test_load_bundle_reads_every_container(data, password, source_format, expect
     assert (bundle.private_key is not None) == has_key
 
 
-@pytest.mark.parametrize("path, password, count", [
-    pytest.param("pkcs12/cert-rc2-key-3des.p12", "cryptography", 1, id="legacy-rc2-certificate-bag"),
-    pytest.param("pkcs12/cert-aes256cbc-no-key.p12", "cryptography", 1, id="aes-certificate-only"),
-    pytest.param("pkcs12/cert-none-key-none.p12", "cryptography", 1, id="no-encryption-mac-only"),
-    pytest.param("pkcs7/amazon-roots.p7b", None, 2, id="p7b-ber-indefinite-length"),
-])
-def test_load_bundle_reads_public_test_vectors(path, password, count):
-    assert len(load_bundle(vector(path), password).certificates) == count
+def test_load_bundle_reads_a_legacy_rc2_pfx():
+    bundle = load_bundle(factory.openssl_legacy_pfx(LEAF, PASSWORD), PASSWORD)
+    assert (factory.der(bundle.certificates[0]), bundle.source_format) == (factory.der(LEAF.cert), "pkcs12")
+    assert bundle.private_key is not None
+
+
+def test_load_bundle_reads_a_ber_indefinite_length_p7b():
+    data = factory.ber_indefinite(factory.make_p7b([LEAF.cert, CA.cert]))
+    assert data[:2] == b"\x30\x80"
+    assert sorted(factory.der(cert) for cert in load_bundle(data).certificates) == sorted([factory.der(LEAF.cert), factory.der(CA.cert)])
 
 
 def _flip_middle(data: bytes) -> bytes:
