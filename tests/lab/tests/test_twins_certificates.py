@@ -136,7 +136,7 @@ def test_missing_file_fails_naming_the_path():
     ({"state": "exported", "path": "C:\\x.cer"}, "state is exported but all of the following are missing: thumbprint"),
     ({"path": "C:\\x", "store_location": "Machine"}, "value of store_location must be one of: CurrentUser, LocalMachine. Got no match for: Machine"),
     ({"path": "C:\\x", "store_name": "NoSuchStore"}, "unable to find store 'NoSuchStore'"),
-    ({"path": "C:\\x", "file_type": "p7b"}, "value of file_type must be one of: der, pem, pkcs12, got: p7b"),
+    ({"path": "C:\\x", "file_type": "p7b"}, "value of file_type must be one of: der, pem, pkcs12. Got no match for: p7b"),
 ])
 def test_invalid_arguments_fail_clearly(args, message):
     estate, host = new_host()
@@ -260,3 +260,9 @@ def test_certificate_path_expands_environment_variables():
     estate, host = _host_with_pfx()
     result = run(estate, host, STORE, {"path": "%TEMP%\\web.pfx", "password": PFX_PASSWORD})
     assert result["changed"] is True
+
+
+def test_certificate_info_refuses_unknown_location():
+    estate, host = new_host()
+    assert _info(estate, host, store_location="Machine")["msg"] == \
+        "value of store_location must be one of: LocalMachine, CurrentUser. Got no match for: Machine"

@@ -15,7 +15,7 @@ from certops_lab.certstore import LOCATIONS, WELL_KNOWN_STORES, canonical_locati
 from certops_lab.twins.certfiles import CertificateFileError, export_bytes, file_type_of, load_certificates
 from certops_lab.twins.certview import certificate_info
 from certops_lab.twins.paths import expand_paths
-from certops_lab.twins.registry import ModuleFailure, module_twin
+from certops_lab.twins.registry import ModuleFailure, check_choice, module_twin
 
 STATES = ("absent", "exported", "present")
 FILE_TYPES = ("der", "pem", "pkcs12")
@@ -39,8 +39,7 @@ def open_store(host, location: str, name: str):
 
 def _validate(args: dict) -> None:
     for option, choices in (("state", STATES), ("file_type", FILE_TYPES), ("key_storage", KEY_STORAGES)):
-        if args.get(option) not in choices:
-            raise ModuleFailure(f"value of {option} must be one of: {', '.join(choices)}, got: {args.get(option)}")
+        check_choice(option, args.get(option), choices)
     if args.get("store_type", "system") != "system":
         raise ModuleFailure("the lab's win_certificate_store twin models system stores only (store_type: system)")
     required = {"present": ("path",), "exported": ("path", "thumbprint")}.get(args["state"], ())
@@ -147,8 +146,7 @@ def win_certificate_store(_estate, host, args, ctx) -> dict:
 @module_twin("ansible.windows.win_certificate_info", options=("thumbprint", "store_name", "store_location"))
 def win_certificate_info(_estate, host, args, _ctx) -> dict:
     location = args.get("store_location") or "LocalMachine"
-    if location not in LOCATIONS:
-        raise ModuleFailure(f"value of store_location must be one of: {', '.join(LOCATIONS)}, got: {location}")
+    check_choice("store_location", location, LOCATIONS)
     store = host.store(canonical_location(location), args.get("store_name") or "My")
     thumbprint = args.get("thumbprint")
     entries = [store.get(thumbprint)] if thumbprint else list(store.entries.values())

@@ -51,7 +51,7 @@ def win_stat(_estate, host, args, _ctx) -> dict:
         raise ModuleFailure("missing required arguments: path")
     algorithm = args.get("checksum_algorithm") or "sha1"
     if algorithm not in CHECKSUMS:
-        raise ModuleFailure(f"value of checksum_algorithm must be one of: {', '.join(CHECKSUMS)}, got: {algorithm}")
+        raise ModuleFailure(f"Get-AnsibleParam: Argument checksum_algorithm needs to be one of {','.join(CHECKSUMS)} but was {algorithm}.")
     node = host.files.get(path)
     return {"changed": False, "stat": stat_view(node, args) if node is not None else {"exists": False}}
 

@@ -52,6 +52,12 @@ class UnhandledException(Exception):
                              f"+ FullyQualifiedErrorId : {message}"}
 
 
+def check_choice(option: str, value, choices) -> None:
+    """Ansible.Basic's ``choices`` check (and its message)."""
+    if value is not None and value not in choices:
+        raise ModuleFailure(f"value of {option} must be one of: {', '.join(choices)}. Got no match for: {value}")
+
+
 def module_twin(name: str, supports_check_mode: bool = True, options: Optional[Iterable] = None) -> Callable:
     """Register ``fn(estate, host, args, ctx) -> dict`` as the twin of module ``name`` (a FQCN).
 

@@ -8,7 +8,7 @@ them fails with a message that names the option, rather than pretending to apply
 """
 from __future__ import annotations
 
-from certops_lab.twins.registry import ModuleFailure, module_twin
+from certops_lab.twins.registry import ModuleFailure, check_choice, module_twin
 
 # win_service.ps1's spec (names and aliases): anything else fails as Ansible.Basic fails it
 SPEC_OPTIONS = ("dependencies", "dependency_action", "description", "desktop_interact", "display_name", "error_control",
@@ -36,8 +36,7 @@ def _validate(args: dict) -> None:
         raise ModuleFailure(f"the lab's win_service twin does not model option(s) {', '.join(unmodelled)}: "
                             "use it for state, start_mode, display_name and description of existing services")
     for option, choices in (("state", STATES), ("start_mode", START_MODES)):
-        if args.get(option) is not None and args[option] not in choices:
-            raise ModuleFailure(f"value of {option} must be one of: {', '.join(choices)}, got: {args[option]}")
+        check_choice(option, args.get(option), choices)
 
 
 def _desired(service, args: dict) -> dict:
