@@ -85,3 +85,16 @@ def test_a_held_reply_or_slow_command_blocks_no_other_host(lab, command, outcome
     assert time.monotonic() - started < 1.0 and not outcomes
     busy.join()
     assert outcomes == [outcome]
+
+
+def test_ntlm_replies_are_encrypted_faults_included(lab):
+    protocol = client(lab, "ntlm").protocol
+    shell_id = protocol.open_shell()
+    seen = []
+    protocol.transport.session.hooks["response"].append(lambda reply, *args, **kwargs: seen.append(
+        (reply.status_code, reply.headers["Content-Type"], b"<s:Envelope" in reply.content)))
+    command_id = protocol.run_command(shell_id, "fault http500")
+    with pytest.raises(WSManFaultError):
+        protocol.get_command_output_raw(shell_id, command_id)
+    encrypted = 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"'
+    assert seen == [(200, encrypted, False), (500, encrypted, False)]
