@@ -101,7 +101,7 @@ def test_slow_fault_sleeps_outside_the_estate_lock_then_runs(lab):
     slow.start()
     time.sleep(0.1)
     assert result_of(lab.host("win02").run_module_call(ping()))["ping"] == "pong"
-    assert time.monotonic() - started < 0.8          # win02 did not wait for the slow win01
+    assert slow.is_alive()                           # win02 finished while win01 still slept
     slow.join()
     assert time.monotonic() - started >= 1.0
     assert [record["host"] for record in lab.audit.records()] == ["win02", "win01"]
