@@ -86,4 +86,3 @@ def entries_to_remove(entries: list, thumbprints: set, protected: set, noun: str
     chosen = [entry for entry in entries if entry.get("thumbprint") in thumbprints]
     refuse_protected_removal({entry["thumbprint"] for entry in chosen}, protected, noun)
     return chosen
-

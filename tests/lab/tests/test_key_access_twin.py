@@ -123,6 +123,6 @@ def test_twin_fails_where_the_script_fails(estate, setup, parameters, message):
 
 
 def test_through_win_powershell_a_failure_is_an_error_record(estate):
-    result = win_powershell(estate, estate.hosts["wfm01"], {"script": SCRIPT_PATH.read_text(encoding="utf-8"),
-                                                             "parameters": {"Thumbprint": "CD" * 20}}, CallContext(host="wfm01"))
+    args = {"script": SCRIPT_PATH.read_text(encoding="utf-8"), "parameters": {"Thumbprint": "CD" * 20}}
+    result = win_powershell(estate, estate.hosts["wfm01"], args, CallContext(host="wfm01"))
     assert result["failed"] is True and "was not found in Cert:\\LocalMachine\\My" in result["error"][0]["exception"]["message"]

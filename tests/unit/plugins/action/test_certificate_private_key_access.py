@@ -27,7 +27,7 @@ def run(monkeypatch, args, replies=None, **kwargs):
 def test_grants_read_to_the_accounts_that_lack_it(monkeypatch):
     replies = [key_reply(BASE + ["LAB\\svc-wfm"]), key_reply(BASE + ["LAB\\svc-wfm", "LAB\\svc-sb"], changed=True)]
     result, calls = run(monkeypatch, {"thumbprint": TP.lower(), "accounts": ["LAB\\svc-wfm", "LAB\\svc-sb"]}, replies)
-    assert [args["parameters"] for _, args in calls] == [
+    assert [args["parameters"] for args in lab.module_args(calls)] == [
         {"StoreLocation": "LocalMachine", "Thumbprint": TP, "Rights": "Read"},
         {"StoreLocation": "LocalMachine", "Thumbprint": TP, "Rights": "Read", "Account": ["LAB\\svc-sb"]}]
     assert (result["changed"], result["granted"], result["key_path"]) == (True, ["LAB\\svc-sb"], PATH)
@@ -69,7 +69,7 @@ def test_bad_inputs_are_refused_before_any_script_call(monkeypatch, args, messag
 def test_hostile_account_names_reach_the_script_only_as_parameters(monkeypatch, hostile):
     calls = run(monkeypatch, {"thumbprint": TP, "accounts": [hostile]}, [key_reply(BASE), key_reply(BASE + [hostile])])[1]
     assert calls[1][1]["parameters"]["Account"] == [hostile]
-    assert all(hostile not in args["script"] for _, args in calls)
+    assert all(hostile not in args["script"] for args in lab.module_args(calls))
 
 
 @pytest.mark.parametrize("account, readers, expected", [

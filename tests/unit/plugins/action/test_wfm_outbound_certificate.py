@@ -96,7 +96,7 @@ def test_missing_service_uri_is_refused_before_any_script_call(monkeypatch):
 def test_hostile_service_uri_reaches_the_script_only_as_a_parameter(monkeypatch, hostile):
     uri = URI + hostile
     calls = run(monkeypatch, {"service_uri": uri, "thumbprint": NEW}, [references_reply(OLD), references_reply(NEW)])[1]
-    for _, args in calls:
+    for args in lab.module_args(calls):
         assert args["parameters"]["ServiceUri"] == uri
         assert hostile not in args["script"]
 

@@ -107,7 +107,12 @@ def run_action(monkeypatch, module, args: dict, replies=None, check_mode=False, 
 
 def scripts_called(calls) -> list:
     """The certops script names in the order they ran."""
-    return [args["script"].split("# certops-script: ", 1)[1].split()[0] for _, args in calls]
+    return [args["script"].split("# certops-script: ", 1)[1].split()[0] for args in module_args(calls)]
+
+
+def module_args(calls) -> list:
+    """The win_powershell options of each call."""
+    return [args for module_name, args in calls if module_name]
 
 
 def lab_estate(trusted=("old",)) -> Estate:
