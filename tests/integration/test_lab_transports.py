@@ -76,3 +76,9 @@ def test_pfx_password_appears_in_no_output_audit_line_or_state_file(small_lab):
     assert all(PFX_PASSWORD not in json.dumps(small_lab.state(host)) for host in HOSTS)
     imports = [record for record in small_lab.audit() if record["module"] == "ansible.windows.win_certificate_store"]
     assert len(imports) == 3 and all(record["parameters"]["password"] == "********" for record in imports)
+
+
+def test_raw_answers_known_commands_and_fails_unknown_ones(small_lab):
+    run = small_lab.run_playbook(playbook("raw.yml"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert all(run.stats[host]["failures"] == 0 and run.stats[host]["ignored"] == 1 for host in HOSTS)

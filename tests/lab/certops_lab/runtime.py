@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 from typing import Optional
@@ -20,24 +19,23 @@ from typing import Optional
 from certops_lab import decoding, invariants, twins
 from certops_lab.audit import AuditLog, AuditRecord, mask_arguments
 from certops_lab.clock import LabClock, isoformat
-from certops_lab.contracts import (SCRIPT_MARKER_PATTERN, TRANSPORT_FAULTS, CallContext, ExecRequest, ExecResult,
+from certops_lab.contracts import (TRANSPORT_FAULTS, CallContext, ExecRequest, ExecResult,
                                    InjectedFault, InternalAction, ModuleCall, RawCommand)
 from certops_lab.faults import FaultPlan
 from certops_lab.invariants import ViolationLog, ViolationRecord
 from certops_lab.rawcommands import clixml_error, run_raw
 from certops_lab.state import Estate, encode_products
 from certops_lab.twins.registry import resolve as resolve_module_name
+from certops_lab.twins.scripts import marker_of
 
 STATE_FILE = "state.json"
 AUDIT_FILE = "audit.jsonl"
-_MARKER = re.compile(SCRIPT_MARKER_PATTERN)
 
 
 def script_marker(call: ModuleCall) -> Optional[str]:
     """The certops script a win_powershell call runs, from the marker line of its script."""
     script = call.args.get("script") if isinstance(call.args, dict) else None
-    match = _MARKER.search(script) if isinstance(script, str) else None
-    return match.group(1) if match else None
+    return marker_of(script) if isinstance(script, str) else None
 
 
 def cmdlet_error_result(message: str) -> dict:
