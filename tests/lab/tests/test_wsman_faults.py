@@ -98,3 +98,10 @@ def test_ntlm_replies_are_encrypted_faults_included(lab):
         protocol.get_command_output_raw(shell_id, command_id)
     encrypted = 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"'
     assert seen == [(200, encrypted, False), (500, encrypted, False)]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_runtime_bug_is_a_soap_fault_naming_the_host_and_error(lab, transport):
+    with pytest.raises(WSManFaultError) as raised:
+        client(lab, transport).run_cmd("crash")
+    assert raised.value.code == 500 and f"The lab runtime of {transport} failed: RuntimeError: twin bug" in raised.value.reason

@@ -11,6 +11,7 @@ The echo runtime understands a tiny command language, so a test controls the rep
     sha               stdout = sha1 of stdin (lower hex) and its length
     sleep S           sleeps S seconds, then stdout = "slept"
     fault KIND        raises InjectedFault(KIND)
+    crash             raises RuntimeError (a bug in a twin)
 """
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ class EchoRuntime:
             return ExecResult(stdout=b"slept")
         if verb == "fault":
             raise InjectedFault(rest)
+        if verb == "crash":
+            raise RuntimeError("twin bug")
         stdout = f"cmd={request.command} args={request.arguments} stdin=".encode() + request.stdin
         return ExecResult(stdout=stdout, stderr=f"err:{request.command}".encode(), rc=0)
 
