@@ -266,3 +266,10 @@ def test_an_unknown_action_is_a_fault_that_names_it(lab):
 @pytest.mark.parametrize("user", ["ANSIBLE", "LAB\\ansible"])
 def test_user_name_may_carry_the_domain_and_any_case(lab, transport, user):
     assert client(lab, transport, user=user).run_cmd("echo").status_code == 0
+
+
+def test_https_host_without_a_ca_is_refused_with_the_fix():
+    server = LabServer(EchoEstate().runtime_for)
+    with pytest.raises(ValueError, match=r"host 'web' uses https, which needs the lab CA: create LabServer\(..., ca="):
+        server.add_host("web", transport="https", username=USER, password=PASSWORD)
+    assert not server.endpoints and server.cpu_seconds() == 0.0

@@ -86,8 +86,8 @@ class LabServer:
                 for name, item in self.listeners.items()}
 
     def cpu_seconds(self) -> float:
-        """CPU time the listener thread (the event loop serving every host) has used so far; 0 before start."""
-        if self._thread is None or self._thread.ident is None:
+        """CPU time the listener thread (the event loop serving every host) has used so far; 0 unless running."""
+        if self._thread is None or not self._thread.is_alive():
             return 0.0
         return time.clock_gettime(time.pthread_getcpuclockid(self._thread.ident))
 
@@ -96,6 +96,8 @@ class LabServer:
         """Open the host's listener (port 0: any free port) and return its port; OSError if taken."""
         if transport not in TRANSPORTS:
             raise ValueError(f"transport {transport!r} is not supported: use one of {', '.join(TRANSPORTS)}")
+        if transport == "https" and self.ca is None:
+            raise ValueError(f"host {name!r} uses https, which needs the lab CA: create LabServer(..., ca=LabCA.load_or_create(directory))")
         if name in self.listeners:
             raise ValueError(f"host {name!r} already has a listener on port {self.listeners[name].port}")
         credentials = Credentials(transport, username, password, domain)
@@ -133,8 +135,6 @@ class LabServer:
     def _tls_context(self) -> ssl.SSLContext:
         """One TLS server context (LabCA certificate for localhost and 127.0.0.1) for all https hosts."""
         if self._tls is None:
-            if self.ca is None:
-                raise ValueError("an https host needs the lab CA: create LabServer(..., ca=LabCA.load_or_create(dir))")
             cert_pem, key_pem = self.ca.issue_server_certificate()
             self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             with tempfile.TemporaryDirectory(prefix="certops-lab-tls-") as directory:
