@@ -25,24 +25,41 @@ def lab_cli(*args, check=True):
     return completed
 
 
-@pytest.fixture(name="running_lab")
-def running_lab_fixture(tmp_path):
-    state_dir = str(tmp_path / "state")
+def started_lab(directory):
+    state_dir = str(directory / "state")
     lab_cli("up", SMALL, "--state-dir", state_dir)
-    yield state_dir
+    return state_dir
+
+
+def stopped(state_dir: str) -> None:
     if os.path.exists(os.path.join(state_dir, "control.json")):
         lab_cli("down", "--state-dir", state_dir, check=False)
 
 
-def test_up_writes_inventory_ca_pid_and_a_private_control_file(running_lab):
-    inventory = yaml.safe_load(open(os.path.join(running_lab, "inventory.yml"), encoding="utf-8"))
+@pytest.fixture(name="running_lab")
+def running_lab_fixture(tmp_path):
+    state_dir = started_lab(tmp_path)
+    yield state_dir
+    stopped(state_dir)
+
+
+@pytest.fixture(name="shared_lab", scope="module")
+def shared_lab_fixture(tmp_path_factory):
+    """One lab for the tests that change nothing in it."""
+    state_dir = started_lab(tmp_path_factory.mktemp("shared"))
+    yield state_dir
+    stopped(state_dir)
+
+
+def test_up_writes_inventory_ca_pid_and_a_private_control_file(shared_lab):
+    inventory = yaml.safe_load(open(os.path.join(shared_lab, "inventory.yml"), encoding="utf-8"))
     hosts = inventory["all"]["children"]["windows"]["hosts"]
     assert sorted(hosts) == ["basic01", "https01", "ntlm01"]
-    assert hosts["https01"]["ansible_winrm_ca_trust_path"] == os.path.join(running_lab, "lab-ca.pem")
-    assert open(os.path.join(running_lab, "lab-ca.pem"), encoding="ascii").read().startswith("-----BEGIN CERTIFICATE-----")
-    pid = int(open(os.path.join(running_lab, "pid"), encoding="ascii").read())
+    assert hosts["https01"]["ansible_winrm_ca_trust_path"] == os.path.join(shared_lab, "lab-ca.pem")
+    assert open(os.path.join(shared_lab, "lab-ca.pem"), encoding="ascii").read().startswith("-----BEGIN CERTIFICATE-----")
+    pid = int(open(os.path.join(shared_lab, "pid"), encoding="ascii").read())
     os.kill(pid, 0)
-    assert stat.S_IMODE(os.stat(os.path.join(running_lab, "control.json")).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.join(shared_lab, "control.json")).st_mode) == 0o600
 
 
 def test_clock_commands_show_set_and_advance(running_lab):
@@ -59,11 +76,11 @@ def test_fault_commands_add_list_and_clear(running_lab):
     assert json.loads(lab_cli("fault", "list", "--state-dir", running_lab).stdout) == []
 
 
-def test_state_prints_host_json_and_audit_and_violations_start_empty(running_lab):
-    state = json.loads(lab_cli("state", "basic01", "--state-dir", running_lab).stdout)
+def test_state_prints_host_json_and_audit_and_violations_start_empty(shared_lab):
+    state = json.loads(lab_cli("state", "basic01", "--state-dir", shared_lab).stdout)
     assert [entry["subject"] for entry in state["stores"]["LocalMachine\\My"]["entries"]] == ["CN=basic01.lab.test"]
-    assert lab_cli("audit", "--state-dir", running_lab).stdout == ""
-    assert lab_cli("violations", "--state-dir", running_lab).stdout == ""
+    assert lab_cli("audit", "--state-dir", shared_lab).stdout == ""
+    assert lab_cli("violations", "--state-dir", shared_lab).stdout == ""
 
 
 def test_state_survives_down_and_up(running_lab):
@@ -87,8 +104,8 @@ def test_state_survives_down_and_up(running_lab):
     (["state", "nosuchhost"], "unknown host 'nosuchhost'"),
     (["up", SMALL], "a lab is already running"),
 ])
-def test_user_errors_on_a_running_lab_are_one_clear_line(running_lab, args, message):
-    completed = lab_cli(*args, "--state-dir", running_lab, check=False)
+def test_user_errors_on_a_running_lab_are_one_clear_line(shared_lab, args, message):
+    completed = lab_cli(*args, "--state-dir", shared_lab, check=False)
     assert completed.returncode == 2
     assert message in completed.stderr and "Traceback" not in completed.stderr
 
