@@ -16,7 +16,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._certificate imp
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._policy import PURPOSES, check_certificate, effective_policy
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
-from ansible_collections.certops.microsoft.plugins.module_utils._time import utc_now
+from ansible_collections.certops.microsoft.plugins.module_utils._time import parse_iso, utc_now
 from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
 
 SCRIPT = "windows_certificate_inventory"
@@ -33,6 +33,7 @@ ARGUMENT_SPEC = {
     "purpose": {"type": "str", "choices": sorted(PURPOSES)},
     "min_days": {"type": "int"},
     "policy": {"type": "dict"},
+    "as_of": {"type": "str"},
 }
 
 
@@ -101,15 +102,19 @@ def script_parameters(params: dict) -> dict:
     }
 
 
+def evaluation_time(params: dict):
+    """The instant days_remaining, expired and the policy are computed at: as_of, else now (UTC)."""
+    return parse_iso(params["as_of"]) if params.get("as_of") else utc_now()
+
+
 class ActionModule(CertopsActionBase):
     """certops.microsoft.certificate_inventory"""
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def perform(self, params: dict, task_vars: dict) -> dict:
-        parameters = script_parameters(params)
-        policy_check = policy_request(params)
+        parameters, policy_check = script_parameters(params), policy_request(params)
+        now = evaluation_time(params)
         reply = self.run_script(SCRIPT, task_vars, parameters)
-        now = utc_now()
         certificates = [certificate_entry(item, now, policy_check) for item in reply.get("output") or []]
         return {"changed": False, "certificates": certificates, "count": len(certificates)}

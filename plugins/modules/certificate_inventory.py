@@ -92,9 +92,15 @@ options:
         RV(certificates[].violations) is empty.
       - An unknown key or a value of the wrong type fails the task before the host is contacted.
     type: dict
+  as_of:
+    description:
+      - Compute RV(certificates[].days_remaining), RV(certificates[].expired) and the policy
+        violations at this instant instead of now, for example to see what a renewal window must
+        cover. ISO 8601; a date alone means midnight UTC, a time without offset is UTC.
+    type: str
 notes:
-  - Certificates are parsed on the controller in UTC; RV(certificates[].days_remaining) counts from
-    the time the task runs.
+  - Certificates are parsed on the controller in UTC; RV(certificates[].days_remaining) counts
+    from the time the task runs (or O(as_of)), not from the host's clock.
 seealso:
   - module: ansible.windows.win_certificate_info
   - module: ansible.windows.win_certificate_store
@@ -117,6 +123,12 @@ EXAMPLES = r"""
     purpose: server_auth
     min_days: 30
   register: inventory
+
+- name: List what will have fewer than 30 days left on the first of March
+  certops.microsoft.certificate_inventory:
+    min_days: 30
+    as_of: "2027-03-01"
+  register: inventory_march
 
 - name: Show the certificates that violate the policy
   ansible.builtin.debug:

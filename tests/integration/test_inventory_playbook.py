@@ -3,9 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """playbooks/inventory.yml run by real ansible-playbook against the lab over Basic, HTTPS and NTLM.
 
-The lab clock is set an hour ahead of the wall clock, because the action parses certificates on
-the controller against the real time: a certificate made "+335d" by the lab then has 335 whole
-days left when the playbook reads it, with an hour of slack.
+The lab makes its certificates relative to its own clock, while the action computes days left on
+the controller; the runs pass the lab clock as ``certops_as_of`` so the day counts are exact, and
+one run without it shows the default: the controller's wall clock.
 """
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ TASK = "Read the certificate stores"
 
 def lab_topology() -> dict:
     topology = resolve_topology("small.yml")
-    ahead = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=1)
-    topology["clock"] = ahead.strftime("%Y-%m-%dT%H:%M:%SZ")
     for host in ("basic01", "https01"):
         topology["hosts"][host]["certificates"][0]["exportable"] = False
     topology["hosts"]["ntlm01"]["certificates"] = [
@@ -44,8 +42,11 @@ def fixture_lab(lab_factory, tmp_path):
     return lab
 
 
-def run_inventory(lab, *args, check=False):
-    run = lab.run_playbook(PLAYBOOK, *args, check=check, extra_vars={"certops_report_dir": lab.report_dir})
+def run_inventory(lab, *args, check=False, as_of=True):
+    extra_vars = {"certops_report_dir": lab.report_dir}
+    if as_of:
+        extra_vars["certops_as_of"] = lab_topology()["clock"]
+    run = lab.run_playbook(PLAYBOOK, *args, check=check, extra_vars=extra_vars)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     return run
 
@@ -84,6 +85,15 @@ def test_inventory_parses_the_der_on_the_controller(lab):
     stored = next(item for store in lab.state("basic01")["stores"].values() for item in store["entries"] if item["thumbprint"] == entry["thumbprint"])
     assert stored["exportable"] is False
     assert hashlib.sha1(base64.b64decode(stored["der"])).hexdigest().upper() == entry["thumbprint"]
+
+
+def test_without_as_of_days_count_from_the_controller_clock(lab):
+    not_after = datetime.datetime.fromisoformat(lab_topology()["clock"].replace("Z", "+00:00")) + datetime.timedelta(days=335)
+    before = (not_after - datetime.datetime.now(datetime.timezone.utc)) // datetime.timedelta(days=1)
+    run = run_inventory(lab, as_of=False)
+    after = (not_after - datetime.datetime.now(datetime.timezone.utc)) // datetime.timedelta(days=1)
+    entry = next(cert for cert in run.results(TASK)["basic01"]["certificates"] if cert["subject"] == "CN=basic01.lab.test")
+    assert entry["days_remaining"] in (before, after)
 
 
 def test_inventory_flags_a_certificate_with_too_little_validity(lab):

@@ -177,6 +177,7 @@ def test_script_warnings_are_passed_on(monkeypatch):
     ({"min_days": "soon"}, "argument 'min_days' is of type str and we were unable to convert to int"),
     ({"policy": {"min_rsa_bits": 4096}}, "unknown policy key 'min_rsa_bits'"),
     ({"store": "My"}, "unsupported option store. Supported parameters include"),
+    ({"as_of": "next tuesday"}, "'next tuesday' is not an ISO 8601 date"),
 ])
 def test_invalid_options_fail_with_one_clear_message(monkeypatch, args, message):
     result, execute_module = run_action(monkeypatch, args, win_powershell_reply())
@@ -226,3 +227,16 @@ def test_unreadable_host_output_fails_clearly(monkeypatch, item, message):
     assert result["failed"] is True
     assert message in result["msg"]
     assert "Traceback" not in json.dumps(result)
+
+
+@pytest.mark.parametrize("as_of, days, codes", [
+    ("2027-05-12", 30, []),
+    ("2027-05-13T12:00:00Z", 29, ["too_little_validity"]),
+    ("2027-06-12T00:00:00+02:00", -1, ["expired"]),
+])
+def test_as_of_computes_days_and_violations_at_that_instant(monkeypatch, as_of, days, codes):
+    cert = certificate("as-of.lab.test")   # not_after 2027-06-11T12:00:00Z
+    result = run_action(monkeypatch, {"as_of": as_of, "min_days": 30}, win_powershell_reply([script_object(cert)]))[0]
+    entry = result["certificates"][0]
+    assert entry["days_remaining"] == days
+    assert [violation["code"] for violation in entry["violations"]] == codes
