@@ -56,3 +56,16 @@ def test_slow_fault_delays_the_call_and_it_still_succeeds(lab_factory):
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.json["plays"][0]["tasks"][0]["hosts"]["win01"]["ping"] == "pong"
     assert [record["fault"] for record in lab.audit()] == ["slow"]
+
+
+@pytest.mark.slow
+def test_timeout_during_a_call_ends_unreachable_and_a_rerun_converges(lab_factory):
+    lab = lab_factory({"hosts": {"win01": {}}})
+    lab.add_fault("win01", 1, "timeout")
+    short_timeout = {"ansible_winrm_connection_timeout": 5}      # pywinrm then gives up reading after 15 s
+    playbook = PLAYBOOK.replace("pfx_import.yml", "win_ping.yml")
+    broken = lab.run_playbook(playbook, extra_vars=short_timeout)
+    assert broken.returncode != 0 and broken.stats["win01"]["unreachable"] == 1
+    assert "Read timed out" in broken.results("Ping")["win01"]["msg"]
+    fixed = lab.run_playbook(playbook, extra_vars=short_timeout)
+    assert fixed.returncode == 0 and fixed.results("Ping")["win01"]["ping"] == "pong"
