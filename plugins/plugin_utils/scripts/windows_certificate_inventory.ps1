@@ -80,7 +80,7 @@ Function Get-PrivateKeyFact {
         $fact.KeyProvider = 'CSP'
         $fact.CspExportable = [bool]$key.CspKeyContainerInfo.Exportable
     }
-    elseif ($null -ne $key -and $key.Key -is [System.Security.Cryptography.CngKey]) {
+    elseif ($key -is [System.Security.Cryptography.RSACng] -or $key -is [System.Security.Cryptography.ECDsaCng]) {
         $fact.KeyProvider = 'CNG'
         $fact.CngExportPolicy = [int]$key.Key.ExportPolicy
     }
