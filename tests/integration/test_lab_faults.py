@@ -18,7 +18,8 @@ PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab_playboo
 # out: the client then reuses its sealing context on a new connection and the message is about that.
 CLEAR_MESSAGES = {("drop", "basic"): "Remote end closed connection without response", ("http500", "basic"): "HTTP 500",
                   ("http500", "ntlm"): "HTTP 500", ("cmdlet-error", "basic"): "Injected fault",
-                  ("cmdlet-error", "ntlm"): "Injected fault"}
+                  ("cmdlet-error", "ntlm"): "Injected fault", ("auth", "basic"): "credentials were rejected",
+                  ("auth", "ntlm"): "credentials were rejected"}
 
 
 def import_vars(pfx_path: str, skip_copy: bool = False, skip_import: bool = False) -> dict:
@@ -30,6 +31,7 @@ def import_vars(pfx_path: str, skip_copy: bool = False, skip_import: bool = Fals
     ("drop", ("unreachable", "failures")),
     ("http500", ("unreachable", "failures")),
     ("cmdlet-error", ("failures",)),
+    ("auth", ("unreachable", "failures")),
 ])
 def test_fault_during_the_import_fails_clearly_and_a_rerun_converges(lab_factory, tmp_path, transport, kind, expected):
     lab = lab_factory({"hosts": {"win01": {"transport": transport, "roles": ["generic"]}}})
