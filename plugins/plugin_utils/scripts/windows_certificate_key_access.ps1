@@ -90,6 +90,10 @@ $key = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]:
 if ($null -eq $key) {
     $key = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($certificate)
 }
+if ($null -eq $key) {
+    # Neither an RSA nor an ECDSA key: nothing Workflow Manager can sign with.
+    throw "The private key of the certificate with thumbprint '$Thumbprint' is neither RSA nor ECDSA."
+}
 if ($key -is [System.Security.Cryptography.ICspAsymmetricAlgorithm]) {
     $provider = 'CSP'
     $path = "$env:ProgramData\Microsoft\Crypto\RSA\MachineKeys\$($key.CspKeyContainerInfo.UniqueKeyContainerName)"
