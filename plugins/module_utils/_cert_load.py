@@ -46,6 +46,7 @@ class CertificateBundle:
     certificates: list
     private_key: object = None
     source_format: str = "pem"
+    warnings: list = dataclasses.field(default_factory=list)
 
 
 def password_bytes(password) -> bytes | None:
@@ -92,8 +93,8 @@ def _load_pem(data: bytes, secret: bytes | None) -> CertificateBundle:
             others.append(block.label)
     if not certificates:
         raise _no_pem_certificate(keys, others)
-    key = pem_private_key(keys[0], secret) if keys else None
-    return CertificateBundle(certificates, key, "pkcs7" if formats == {"pkcs7"} else "pem")
+    key, warning = pem_private_key(keys[0], secret) if keys else (None, None)
+    return CertificateBundle(certificates, key, "pkcs7" if formats == {"pkcs7"} else "pem", [warning] if warning else [])
 
 
 def _no_pem_certificate(keys: list, others: list) -> CertopsError:
@@ -108,14 +109,21 @@ def _no_pem_certificate(keys: list, others: list) -> CertopsError:
     return CertopsError(NOT_RECOGNISED)
 
 
-def pem_private_key(text: bytes, secret: bytes | None):
-    """The private key of a PEM bundle (certificate plus key), decrypted with the password if needed."""
+def pem_private_key(text: bytes, secret: bytes | None) -> tuple:
+    """(key, warning) for the private key of a PEM bundle (certificate plus key).
+
+    Without a password, a key that is encrypted or unreadable leaves the certificates readable and
+    says why in the warning, as `openssl x509` would read them. With a password, the user meant to
+    open the key, so failing to is an error.
+    """
     try:
-        return crypto.serialization.load_pem_private_key(text, password=secret)
+        return crypto.serialization.load_pem_private_key(text, password=secret), None
     except TypeError:
-        raise CertopsError("the private key in the PEM data is encrypted: pass its password, or pass only the certificate") from None
+        return None, "the PEM data holds an encrypted private key and no password was given: the certificates are reported without it"
     except (ValueError, crypto.UnsupportedAlgorithm) as error:
-        raise CertopsError(f"the private key in the PEM data cannot be read ({error}): check its password, or pass only the certificate") from None
+        if secret:
+            raise CertopsError(f"the private key in the PEM data cannot be read with the password given ({error}): check the password") from None
+        return None, f"a PRIVATE KEY block in the PEM data cannot be read ({error}): the certificates are reported without it"
 
 
 def der_certificate(der: bytes, where: str = "the data"):
@@ -189,26 +197,32 @@ def _password_candidates(secret: bytes | None) -> tuple:
 
 def load_pkcs12(data: bytes, secret: bytes | None) -> CertificateBundle:
     """Certificate, chain and key of a PFX, legacy (3DES/RC2) or modern (AES) alike."""
-    error = None
+    errors = []
     for candidate in _password_candidates(secret):
         try:
             key, certificate, chain = crypto.pkcs12.load_key_and_certificates(data, candidate)
         except (ValueError, crypto.UnsupportedAlgorithm) as caught:
-            error = caught
+            errors.append(caught)
             continue
         certificates = ([certificate] if certificate else []) + list(chain or [])
         if not certificates:
             raise CertopsError("the PFX holds no certificate: export it again with the certificate included")
         return CertificateBundle(certificates, key, "pkcs12")
-    raise _pkcs12_error(error, secret)
+    raise _pkcs12_error(errors, secret)
 
 
-def _pkcs12_error(error: Exception, secret: bytes | None) -> CertopsError:
-    """Tell a wrong password from a file that cryptography cannot parse."""
-    if isinstance(error, crypto.UnsupportedAlgorithm):
-        return CertopsError(f"the PFX uses an algorithm the cryptography library cannot read ({error}): export it again with AES-256 encryption")
-    if "password" not in str(error).lower():
-        return CertopsError(f"the PFX data is corrupt or truncated ({error}): export the PFX again")
+def _is_password_error(error: Exception) -> bool:
+    """cryptography says "Invalid password or PKCS12 data" when the MAC or decryption fails."""
+    return isinstance(error, ValueError) and "password" in str(error).lower()
+
+
+def _pkcs12_error(errors: list, secret: bytes | None) -> CertopsError:
+    """Tell a wrong password from a PFX that opened (or could not be parsed) but holds what cryptography cannot read."""
+    other = next((error for error in errors if not _is_password_error(error)), None)
+    if isinstance(other, crypto.UnsupportedAlgorithm):
+        return CertopsError(f"the PFX uses an algorithm the cryptography library cannot read ({other}): export it again with AES-256 encryption")
+    if other is not None:
+        return CertopsError(f"the PFX data is corrupt, truncated or holds a certificate that cannot be parsed ({other}): export the PFX again")
     if secret:
         return CertopsError(f"{WRONG_PASSWORD}: the password given does not open this PFX (or the file is damaged); pass the password it was exported with")
     return CertopsError(f"{WRONG_PASSWORD}: this PFX is password-protected and no password was given; pass its password")

@@ -43,13 +43,14 @@ def _describe_all(bundle: CertificateBundle, leaf: int, now) -> list:
 
 
 def inspect_data(data: bytes, password: str | bytes | None = None, now=None) -> dict:
-    """The leaf certificate's facts at the top level, plus `certificates` (all) and `chain` (the others)."""
+    """The leaf certificate's facts at the top level, plus `certificates` (all), `chain` (the others) and `load_warnings`."""
     now = resolve_now(now)
     bundle = load_bundle(data, password)
     leaf = leaf_index(bundle)
     described = _describe_all(bundle, leaf, now)
     result = dict(described[leaf])
     result["source_format"] = bundle.source_format
+    result["load_warnings"] = bundle.warnings
     result["certificates"] = described
     result["chain"] = [info for index, info in enumerate(described) if index != leaf]
     return result

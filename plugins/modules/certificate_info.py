@@ -231,6 +231,14 @@ parse_warnings:
   type: list
   elements: str
   sample: []
+load_warnings:
+  description:
+    - What was left out while reading, for example a private key in a PEM bundle that is encrypted
+      (no O(password) given) or unreadable. Each one is also shown as a task warning.
+  returned: success
+  type: list
+  elements: str
+  sample: []
 source_format:
   description: Container the data was in.
   returned: success
@@ -293,6 +301,8 @@ def main():
         report = certificate_report(module.params)
     except CertopsError as error:
         module.fail_json(msg=str(error))
+    for warning in report["load_warnings"]:
+        module.warn(warning)
     module.exit_json(changed=False, **report)
 
 

@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import load_bundle, read_certificate_file
+from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import _pkcs12_error, load_bundle, read_certificate_file
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.tests.unit import certfactory as factory
 
@@ -89,6 +89,27 @@ def test_load_bundle_reads_every_container(data, password, source_format, expect
     assert (bundle.private_key is not None) == has_key
 
 
+@pytest.mark.parametrize("key_block, warning", [
+    pytest.param(factory.key_pem(LEAF.key, b"k"), "holds an encrypted private key and no password was given", id="encrypted-key-no-password"),
+    pytest.param(pem_of("PRIVATE KEY", b"\x30\x03\x02\x01\x00"), "a PRIVATE KEY block in the PEM data cannot be read", id="garbage-key-block"),
+])
+def test_load_bundle_reports_certificates_past_an_unusable_pem_key(key_block, warning):
+    bundle = load_bundle(b"garbage\n" + key_block + factory.pem(LEAF.cert) + b"more garbage\n")
+    assert [factory.der(cert) for cert in bundle.certificates] == [factory.der(LEAF.cert)] and bundle.private_key is None
+    assert len(bundle.warnings) == 1 and warning in bundle.warnings[0]
+
+
+@pytest.mark.parametrize("errors, secret, message", [
+    pytest.param([ValueError("Invalid password or PKCS12 data")], b"pw", "the PFX password is wrong or missing: the password given", id="wrong"),
+    pytest.param([ValueError("Invalid password or PKCS12 data")] * 2, None, "no password was given", id="missing"),
+    pytest.param([ValueError("error parsing asn1 value: ShortData"), ValueError("Invalid password or PKCS12 data")], b"pw",
+                 "holds a certificate that cannot be parsed (error parsing asn1 value", id="right-password-unparseable-content"),
+    pytest.param([ValueError("Could not deserialize PKCS12 data")], None, "the PFX data is corrupt, truncated", id="structure"),
+])
+def test_pkcs12_error_prefers_the_real_cause_over_a_password_guess(errors, secret, message):
+    assert message in str(_pkcs12_error(errors, secret))
+
+
 def test_load_bundle_reads_a_legacy_rc2_pfx():
     bundle = load_bundle(factory.openssl_legacy_pfx(LEAF, PASSWORD), PASSWORD)
     assert (factory.der(bundle.certificates[0]), bundle.source_format) == (factory.der(LEAF.cert), "pkcs12")
@@ -139,10 +160,10 @@ ERRORS = [
     ("public-key-pem", LEAF.key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo), None,
      "this is a public key, not a certificate"),
     ("unknown-pem-label", pem_of("SOMETHING ELSE", b"\x30\x00"), None, "holds only SOMETHING ELSE blocks"),
-    ("pem-bundle-encrypted-key-no-password", factory.pem(LEAF.cert) + factory.key_pem(LEAF.key, b"k"), None,
-     "the private key in the PEM data is encrypted: pass its password"),
     ("pem-bundle-encrypted-key-wrong-password", factory.pem(LEAF.cert) + factory.key_pem(LEAF.key, b"k"), "bad",
-     "the private key in the PEM data cannot be read"),
+     "the private key in the PEM data cannot be read with the password given"),
+    ("pem-bundle-garbage-key-with-password", factory.pem(LEAF.cert) + pem_of("PRIVATE KEY", b"\x30\x03\x02\x01\x00"), "pw",
+     "the private key in the PEM data cannot be read with the password given"),
 ]
 
 

@@ -75,6 +75,13 @@ def test_certificate_info_empty_policy_adds_an_empty_violation_list(tmp_path, ca
     assert result["violations"] == []
 
 
+def test_certificate_info_warns_about_an_encrypted_pem_key_without_password(tmp_path, capsys):
+    path = write(tmp_path, "bundle.pem", factory.pem(LEAF.cert) + factory.key_pem(LEAF.key, b"key-secret"))
+    result = run_module({"path": path}, capsys)
+    assert result["has_private_key"] is False and len(result["load_warnings"]) == 1
+    assert result["warnings"] == result["load_warnings"]
+
+
 def test_certificate_info_runs_in_check_mode(tmp_path, capsys):
     result = run_module({"path": write(tmp_path, "ok.cer", factory.der(LEAF.cert)), "_ansible_check_mode": True}, capsys)
     assert result["changed"] is False and result["thumbprint"]
