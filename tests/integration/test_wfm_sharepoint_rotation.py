@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from wfm_sharepoint_lab import (HOSTS, ROTATE, calls_per_host, dump, farms, issuer_thumbprints, mutating, role_vars, root_thumbprints,
+from wfm_sharepoint_lab import (HOSTS, ROLE_TASK, ROTATE, calls_per_host, dump, farms, issuer_thumbprints, mutating, role_vars, root_thumbprints,
                                 store_thumbprints, topology, write_pfx)
 
 
@@ -63,9 +63,9 @@ def test_check_mode_changes_nothing_and_prints_the_plan_in_order(estate):
     plans = [step["action"] for task in ("Add the new certificate as a SharePoint trusted root authority",
                                          "Add a SharePoint trusted security token issuer for the new certificate",
                                          "Make the new certificate Workflow Manager's outbound certificate")
-             for result in run.results(task).values() for step in result.get("plan", [])]
+             for result in run.results(ROLE_TASK + task).values() for step in result.get("plan", [])]
     assert plans == ["create trusted root authority", "create trusted security token issuer", "switch Workflow Manager outbound certificate"]
-    assert "plan: wfm01: copy the PFX" in run.results("Plan the import of the PFX")["wfm01"]["msg"]
+    assert "plan: wfm01: copy the PFX" in run.results(ROLE_TASK + "Plan the import of the PFX")["wfm01"]["msg"]
     print(f"\nplan: module executions per host {calls_per_host(records)}")
 
 

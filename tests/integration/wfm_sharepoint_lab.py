@@ -26,6 +26,7 @@ PFX_PASSWORD = "Wfm-Pfx-Secret-4c8e1b!"
 SERVICE_URI = "https://wfm.lab.test:12290/"
 SERVICE_ACCOUNT = "LAB\\svc-wfm"
 HOSTS = ("wfm01", "sp01", "sp02")
+ROLE_TASK = "certops.microsoft.wfm_sharepoint : "   # how the JSON callback names the role's tasks
 KEY_USAGE_FLAGS = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
                    "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
 
@@ -50,9 +51,11 @@ def new_certificate(subject: str = "wfm.lab.test", days: int = 365, starts_in_da
     return builder.sign(key, algorithm or hashes.SHA256()), key
 
 
-def write_pfx(path, with_key: bool = True, password: str = PFX_PASSWORD, **options) -> str:
-    """Write a PFX of a new certificate (see new_certificate); return its thumbprint."""
+def write_pfx(path, with_key: bool = True, password: str = PFX_PASSWORD, resign=None, **options) -> str:
+    """Write a PFX of a new certificate (see new_certificate; ``resign(certificate, key)`` re-signs it); return its thumbprint."""
     certificate, key = new_certificate(**options)
+    if resign is not None:
+        certificate = resign(certificate, key)
     encryption = serialization.BestAvailableEncryption(password.encode())
     data = pkcs12.serialize_key_and_certificates(b"wfm outbound", key if with_key else None, certificate, None, encryption)
     with open(path, "wb") as handle:
