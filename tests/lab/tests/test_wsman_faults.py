@@ -9,7 +9,7 @@ import time
 
 import pytest
 import requests
-from winrm.exceptions import InvalidCredentialsError, WSManFaultError
+from winrm.exceptions import InvalidCredentialsError, WinRMTransportError, WSManFaultError
 
 from certops_lab.pki import LabCA
 from certops_lab.wsman import LabServer
@@ -105,3 +105,14 @@ def test_a_runtime_bug_is_a_soap_fault_naming_the_host_and_error(lab, transport)
     with pytest.raises(WSManFaultError) as raised:
         client(lab, transport).run_cmd("crash")
     assert raised.value.code == 500 and f"The lab runtime of {transport} failed: RuntimeError: twin bug" in raised.value.reason
+
+
+def test_cleanup_after_a_dropped_ntlm_connection_gets_the_bare_400_ansible_tolerates(lab):
+    protocol = client(lab, "ntlm").protocol
+    shell_id = protocol.open_shell()
+    command_id = protocol.run_command(shell_id, "fault drop")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        protocol.get_command_output_raw(shell_id, command_id)
+    with pytest.raises(WinRMTransportError) as raised:
+        protocol.cleanup_command(shell_id, command_id)
+    assert raised.value.code == 400 and "could not be read" in raised.value.response_text

@@ -189,6 +189,9 @@ class NtlmSession:
         return self._unwrap(request.body)
 
     def _unwrap(self, body: bytes) -> bytes:
+        """The clear SOAP of an encrypted body. A body this context cannot read gets a bare HTTP 400, as
+        from Windows: pywinrm re-sends an old context's ciphertext on a new connection after a drop,
+        and Ansible tolerates exactly that 400 (not a SOAP fault) when it cleans up the command."""
         try:
             header_part, sealed_part = body.split(BOUNDARY + b"\r\n")[1:3]
             expected = int(_LENGTH.search(header_part).group(1))
@@ -198,9 +201,9 @@ class NtlmSession:
             signature_length = struct.unpack("<i", payload[:4])[0]
             plain = self.context.unwrap_winrm(payload[4:4 + signature_length], payload[4 + signature_length:])
         except (ValueError, IndexError, AttributeError, struct.error, SpnegoError) as error:
-            raise soap.SoapError(f"The encrypted request could not be read: {error}", status=400) from None
+            raise http.HttpError(400, f"The encrypted request could not be read: {error}") from None
         if len(plain) != expected:
-            raise soap.SoapError("The encrypted request length does not match its OriginalContent header.", status=400)
+            raise http.HttpError(400, "The encrypted request length does not match its OriginalContent header.")
         return plain
 
     def seal(self, status: int, body: bytes) -> bytes:
