@@ -50,7 +50,7 @@ def fixture_demo(tmp_path_factory):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with open(demo_vars["certificate_report_output"], encoding="utf-8") as handle:
         report = json.load(handle)
-    return {"vars": demo_vars, "run": done, "report": report, "entries": {entry["file"]: entry for entry in report["certificates"]}}
+    return {"vars": demo_vars, "vars_file": workdir / "demo-vars.json", "run": done, "report": report, "entries": {entry["file"]: entry for entry in report["certificates"]}}
 
 
 def codes(entry):
@@ -129,6 +129,14 @@ def test_pfx_password_appears_nowhere(demo):
 
 def test_report_is_private_to_its_owner(demo):
     assert os.stat(demo["vars"]["certificate_report_output"]).st_mode & 0o077 == 0
+
+
+def test_report_is_written_in_check_mode(demo, tmp_path):
+    output = tmp_path / "check-mode.json"
+    done = run_playbook("--check", "-e", f"@{demo['vars_file']}", "-e", f"certificate_report_output={output}")
+    assert done.returncode == 0, done.stdout[-3000:]
+    with open(output, encoding="utf-8") as handle:
+        assert sorted(entry["file"] for entry in json.load(handle)["certificates"]) == ALL_FILES
 
 
 def test_unreadable_file_is_reported_not_fatal(tmp_path):
