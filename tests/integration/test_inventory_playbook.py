@@ -151,3 +151,21 @@ def test_unknown_store_fails_that_task_with_the_windows_message(lab):
         assert result["failed"] is True
         assert result["msg"].startswith("certops script windows_certificate_inventory failed on the target: ")
         assert "The system cannot find the file specified." in result["msg"]
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("drop", "Remote end closed connection without response"),
+    ("cmdlet-error", "certops script windows_certificate_inventory failed on the target: "),
+])
+def test_a_fault_on_one_host_is_reported_and_a_rerun_converges(lab, kind, message):
+    lab.add_fault("basic01", lab.call_count("basic01") + 1, kind)
+    broken = lab.run_playbook(PLAYBOOK, extra_vars={"certops_report_dir": lab.report_dir})
+    assert broken.returncode != 0
+    assert broken.stats["basic01"]["failures"] + broken.stats["basic01"]["unreachable"] == 1
+    assert message in broken.results(TASK)["basic01"]["msg"]
+    report = json.loads(read_report(lab, "certificates.json"))
+    assert (sorted(report["hosts"]), report["not_inventoried"]) == (["https01", "ntlm01"], ["basic01"])
+    assert "Not inventoried (failed or unreachable): basic01" in read_report(lab, "certificates.md")
+    fixed = run_inventory(lab)
+    assert [fixed.stats[host]["failures"] + fixed.stats[host]["unreachable"] for host in HOSTS] == [0, 0, 0]
+    assert json.loads(read_report(lab, "certificates.json"))["not_inventoried"] == []
