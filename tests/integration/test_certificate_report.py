@@ -50,7 +50,8 @@ def fixture_demo(tmp_path_factory):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with open(demo_vars["certificate_report_output"], encoding="utf-8") as handle:
         report = json.load(handle)
-    return {"vars": demo_vars, "vars_file": workdir / "demo-vars.json", "run": done, "report": report, "entries": {entry["file"]: entry for entry in report["certificates"]}}
+    entries = {entry["file"]: entry for entry in report["certificates"]}
+    return {"vars": demo_vars, "vars_file": workdir / "demo-vars.json", "run": done, "report": report, "entries": entries}
 
 
 def codes(entry):
