@@ -14,7 +14,7 @@ from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError
 
 from certops_lab.pki import LabCA
 from certops_lab.wsman import LabServer
-from certops_lab.wsman.shells import CHUNK_BYTES
+from certops_lab.wsman.shells import CHUNK_BYTES, MAX_SHELLS
 from wsman_lab import PASSWORD, USER, EchoEstate, pattern, run, session
 
 TRANSPORTS = ("basic", "https", "ntlm")
@@ -273,3 +273,13 @@ def test_https_host_without_a_ca_is_refused_with_the_fix():
     with pytest.raises(ValueError, match=r"host 'web' uses https, which needs the lab CA: create LabServer\(..., ca="):
         server.add_host("web", transport="https", username=USER, password=PASSWORD)
     assert not server.endpoints and server.cpu_seconds() == 0.0
+
+
+def test_abandoned_shells_are_bounded_oldest_first(lab):
+    protocol = client(lab, "basic").protocol
+    shell_ids = [protocol.open_shell() for attempt in range(MAX_SHELLS + 1)]
+    with pytest.raises(WSManFaultError):
+        protocol.run_command(shell_ids[0], "echo")
+    assert protocol.run_command(shell_ids[-1], "echo")
+    for shell_id in shell_ids[-MAX_SHELLS:]:
+        protocol.close_shell(shell_id)

@@ -26,6 +26,9 @@ from certops_lab.contracts import ExecRequest, ExecResult, InjectedFault
 from certops_lab.wsman import soap
 
 CHUNK_BYTES = 64 * 1024
+# Shells a client abandoned (a dropped connection, reset_connection) are never deleted; past this
+# many per host the oldest goes. Ansible holds one shell per host per fork at a time.
+MAX_SHELLS = 100
 MIN_WAIT = 0.1            # seconds; keeps a client with a tiny OperationTimeout from spinning
 log = logging.getLogger(__name__)
 RSP = "{%s}" % soap.NS["rsp"]
@@ -121,6 +124,8 @@ class HostShells:
     # --- operations ----------------------------------------------------------------------------
     async def create(self, request: soap.WsmanRequest) -> str:
         shell_id = str(uuid.uuid4()).upper()
+        if len(self.shells) >= MAX_SHELLS:
+            self._forget(next(iter(self.shells)))
         self.shells[shell_id] = {}
         return soap.create_response(self.address, shell_id)
 
@@ -168,10 +173,13 @@ class HostShells:
         return "<rsp:SignalResponse/>"
 
     async def delete(self, request: soap.WsmanRequest) -> str:
-        for command in self._shell(request).values():
-            command.discard()
-        del self.shells[request.shell_id]
+        self._shell(request)
+        self._forget(request.shell_id)
         return ""
+
+    def _forget(self, shell_id: str) -> None:
+        for command in self.shells.pop(shell_id).values():
+            command.discard()
 
     # --- execution -----------------------------------------------------------------------------
     def _run(self, command: Command) -> None:
