@@ -36,8 +36,6 @@ COUNTS_FILE = os.path.join(REPO, "tests", "output", "oracle-counts.json")
 NOT_DER = "not valid DER; OpenSSL's decoder is lenient, cryptography's (our parser) follows X.690 DER, as Windows CryptoAPI does: "
 DSA_INHERITED = ("DSA parameter inheritance (RFC 3279 2.3.2, an EE key without p/q/g that borrows its CA's): cryptography cannot "
                  "parse such a key; DSA is obsolete and no Microsoft server workload signs with it")
-BROKEN_KEY = ("the file bundles a PRIVATE KEY block we cannot open ({}); the core refuses a bundle whose key it cannot open "
-              "instead of reporting has_private_key wrongly, and says which block to drop or which password to pass")
 ONLY_OPENSSL_EXCEPTIONS = {
     "x509/badasn1time.pem": "notAfter is not a valid ASN.1 UTCTime; OpenSSL loads the certificate lazily and itself prints 'Bad time value', "
                             "so there is no date to agree on",
@@ -49,9 +47,6 @@ ONLY_OPENSSL_EXCEPTIONS = {
     "x509/PKITS_data/certs/ValidDSAParameterInheritanceTest5EE.crt": DSA_INHERITED,
     "x509/PKITS_data/pkcs12/DSAParametersInheritedCACert.p12": DSA_INHERITED,
     "x509/PKITS_data/pkcs12/ValidDSAParameterInheritanceTest5EE.p12": DSA_INHERITED,
-    "x509/cryptography.io.with_headers.pem": BROKEN_KEY.format("an RSA key encrypted with a password the vectors do not document"),
-    "x509/cryptography.io.with_garbage.pem": BROKEN_KEY.format("its base64 is a URL, not a key"),
-    "x509/cryptography.io.chain_with_garbage.pem": BROKEN_KEY.format("its base64 is a URL, not a key"),
 }
 
 
