@@ -45,8 +45,10 @@ def cmdlet_error_result(message: str) -> dict:
 
 
 def write_json_atomically(path: str, data: dict) -> None:
+    """Readers see the old file or the new one, never half of one; owner-only, as it holds the lab's private keys."""
     temporary = f"{path}.tmp{os.getpid()}.{threading.get_ident()}"
-    with open(temporary, "w", encoding="utf-8") as handle:
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(data, handle, sort_keys=True, default=str)
     os.replace(temporary, path)
 

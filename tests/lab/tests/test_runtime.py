@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 import time
 
@@ -127,6 +128,7 @@ def test_read_only_and_check_mode_calls_skip_invariants_and_are_not_mutating(lab
 
 def test_mutating_call_saves_the_state_file(lab, tmp_path):
     lab.host("win01").run_module_call(make_directory())
+    assert stat.S_IMODE(os.stat(os.path.join(tmp_path, STATE_FILE)).st_mode) == 0o600
     saved = json.load(open(os.path.join(tmp_path, STATE_FILE), encoding="utf-8"))
     assert Estate.from_dict(saved["estate"]).hosts["win01"].files.is_dir(DIRECTORY)
     assert saved["call_counts"] == {"win01": 1}
