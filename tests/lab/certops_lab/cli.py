@@ -170,6 +170,10 @@ def command_audit(args) -> int:
     return 0
 
 
+def command_calls(args) -> int:
+    return _show(control.call(args.state_dir, "call_counts"))
+
+
 def command_violations(args) -> int:
     for record in control.call(args.state_dir, "violations"):
         print(json.dumps(record, sort_keys=True))
@@ -216,7 +220,9 @@ def _query_commands(commands) -> None:
     audit.set_defaults(run=command_audit)
     violations = commands.add_parser("violations", help="invariant violations, one JSON object per line")
     violations.set_defaults(run=command_violations)
-    for parser in (state, clock, fault, audit, violations):
+    calls = commands.add_parser("calls", help="module calls counted per host so far (what --at-call counts)")
+    calls.set_defaults(run=command_calls)
+    for parser in (state, clock, fault, audit, violations, calls):
         _state_dir(parser)
 
 

@@ -80,6 +80,7 @@ def test_state_prints_host_json_and_audit_and_violations_start_empty(shared_lab)
     state = json.loads(lab_cli("state", "basic01", "--state-dir", shared_lab).stdout)
     assert [entry["subject"] for entry in state["stores"]["LocalMachine\\My"]["entries"]] == ["CN=basic01.lab.test"]
     assert lab_cli("audit", "--state-dir", shared_lab).stdout == ""
+    assert json.loads(lab_cli("calls", "--state-dir", shared_lab).stdout) == {}
     assert lab_cli("violations", "--state-dir", shared_lab).stdout == ""
 
 
