@@ -76,7 +76,7 @@ class CertopsActionBase(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        del tmp  # unused since ansible-core 2.x; kept for the ActionBase signature
+        del tmp  # has had no effect since ansible-core 2.5; kept for the ActionBase signature
         try:
             result.update(self.perform(self.validated_arguments(), task_vars or {}))
         except CertopsError as err:
