@@ -158,6 +158,9 @@ def _load_der(data: bytes, secret: bytes | None) -> CertificateBundle:
         return CertificateBundle(pkcs7_certificates(data), None, "pkcs7")
     if kind == "private_key":
         raise CertopsError(PRIVATE_KEY_ONLY)
+    if kind == "other_content_info":
+        raise CertopsError("this is a PKCS#7/CMS message that is not a certificate bundle (for example encrypted or enveloped data): "
+                           "export the certificates as a .p7b or .cer")
     try:
         return CertificateBundle([der_certificate(data)], None, "der")
     except CertopsError:

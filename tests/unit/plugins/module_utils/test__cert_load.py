@@ -159,6 +159,7 @@ ERRORS = [
     ("crl-der", crl_der(), None, "this is a certificate revocation list (CRL), not a certificate"),
     ("public-key-pem", LEAF.key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo), None,
      "this is a public key, not a certificate"),
+    ("pkcs7-enveloped-data", bytes.fromhex("300f06092a864886f70d010703a0020500"), None, "this is a PKCS#7/CMS message that is not a certificate bundle"),
     ("unknown-pem-label", pem_of("SOMETHING ELSE", b"\x30\x00"), None, "holds only SOMETHING ELSE blocks"),
     ("pem-bundle-encrypted-key-wrong-password", factory.pem(LEAF.cert) + factory.key_pem(LEAF.key, b"k"), "bad",
      "the private key in the PEM data cannot be read with the password given"),
