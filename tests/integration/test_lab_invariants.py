@@ -20,7 +20,7 @@ def test_removing_the_wfm_outbound_certificate_records_a_violation_with_the_call
     lab = lab_factory(TOPOLOGY)
     assert lab.violations() == []
     thumbprint = lab.state("wfm01")["stores"]["LocalMachine\\My"]["entries"][0]["thumbprint"]
-    run = lab.run_playbook(PLAYBOOK, extra_vars={"lab_target": "wfm01", "lab_thumbprint": thumbprint})
+    run = lab.run_playbook(PLAYBOOK, "--limit", "wfm01", extra_vars={"lab_thumbprint": thumbprint})
     assert run.returncode == 0, run.stdout + run.stderr
     violation, = lab.violations()
     assert (violation["call_id"], violation["host"], violation["module"]) == ("wfm01#1", "wfm01", "ansible.windows.win_certificate_store")
@@ -32,6 +32,6 @@ def test_removing_the_wfm_outbound_certificate_records_a_violation_with_the_call
 
 def test_read_only_run_on_a_safe_estate_records_no_violation(lab_factory):
     lab = lab_factory(TOPOLOGY)
-    run = lab.run_playbook(PLAYBOOK, check=True, extra_vars={"lab_target": "wfm01", "lab_thumbprint": "0" * 40})
+    run = lab.run_playbook(PLAYBOOK, "--limit", "wfm01", check=True, extra_vars={"lab_thumbprint": "0" * 40})
     assert run.returncode == 0, run.stdout + run.stderr
     assert lab.violations() == [] and [record["mutating"] for record in lab.audit()] == [False]
