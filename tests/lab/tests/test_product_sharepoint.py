@@ -34,7 +34,7 @@ def farm_fixture():
 def test_new_issuer_with_duplicate_name_fails_as_sharepoint_does(farm):
     farm.new_issuer("wfm-2026", make_certificate("a"), f"{WORKFLOW_PRINCIPAL}@*")
     with pytest.raises(CmdletError, match='SPTrustedSecurityTokenService named "WFM-2026" already exists under the parent .*'
-                                          "Rename your object or delete the existing object"):
+                       "Rename your object or delete the existing object"):
         farm.new_issuer("WFM-2026", make_certificate("b"), f"{WORKFLOW_PRINCIPAL}@*")
     assert len(farm.issuers) == 1
 
@@ -110,7 +110,6 @@ def test_farm_reachable_with_become_as_farm_account_or_without_farm_account(farm
     farm.check_database_access("lab\\SP-FARM")
 
 
-
 # --- script twins -----------------------------------------------------------------------------------
 def run(estate, name, parameters=None, host="sp01", check_mode=False, become_user=None):
     ctx = CallContext(host=host, check_mode=check_mode, become_user=become_user)
@@ -136,7 +135,7 @@ def test_issuer_get_twin_returns_the_script_output_shape():
 def test_issuer_set_twin_new_creates_issuer_with_is_self_issuer():
     estate = workflow_estate()
     outcome = run(estate, "sp_trusted_security_token_issuer_set", {"Operation": "New", "Name": "wfm-2026", "Certificate": b64("new"),
-                                                                    "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*", "IsSelfIssuer": False})
+                                                                   "RegisteredIssuerName": WORKFLOW_PRINCIPAL + "@*", "IsSelfIssuer": False})
     created = sp_farm(estate).issuer("wfm-2026")
     assert outcome.changed is True
     assert outcome.output == [{"Operation": "New", "Changed": True, "Name": "wfm-2026", "Id": created.id,
@@ -169,7 +168,7 @@ def test_issuer_set_twin_new_with_duplicate_name_fails():
     estate = workflow_estate()
     with pytest.raises(CmdletError, match="already exists"):
         run(estate, "sp_trusted_security_token_issuer_set", {"Operation": "New", "Name": WORKFLOW_PRINCIPAL, "Certificate": b64("new"),
-                                                              "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*"})
+                                                             "RegisteredIssuerName": WORKFLOW_PRINCIPAL + "@*"})
 
 
 @pytest.mark.parametrize("certificate,message", [
@@ -179,7 +178,7 @@ def test_issuer_set_twin_new_with_duplicate_name_fails():
 def test_issuer_set_twin_refuses_bad_certificate_bytes(certificate, message):
     with pytest.raises(CmdletError, match=message):
         run(workflow_estate(), "sp_trusted_security_token_issuer_set", {"Operation": "New", "Name": "x", "Certificate": certificate,
-                                                                         "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*"})
+                                                                        "RegisteredIssuerName": WORKFLOW_PRINCIPAL + "@*"})
 
 
 def test_issuer_set_twin_refuses_text_for_is_self_issuer_as_bool_binding_does():
@@ -244,7 +243,7 @@ def test_make_before_break_order_never_violates():
     estate = workflow_estate()
     steps = [
         lambda: run(estate, "sp_trusted_security_token_issuer_set", {"Operation": "New", "Name": "wfm-new", "Certificate": b64("new"),
-                                                                      "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@{sp_farm(estate).realm}"}),
+                                                                     "RegisteredIssuerName": WORKFLOW_PRINCIPAL + "@" + sp_farm(estate).realm}),
         lambda: switch_wfm(estate),
         lambda: run(estate, "sp_trusted_security_token_issuer_set", {"Operation": "Remove", "Identity": WORKFLOW_PRINCIPAL}),
     ]

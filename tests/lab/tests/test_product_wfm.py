@@ -75,8 +75,8 @@ def test_set_next_reference_accepts_certificate_on_every_host_with_readable_key(
 @pytest.mark.parametrize("setup,message", [
     (lambda host: None, r"'{tp}' was not found in the LocalMachine\\My certificate store on wfm02"),
     (lambda host: install(host, "new", key=False), "'{tp}' on wfm02 has no private key"),
-    (lambda host: install(host, "new", readers=("LAB\\someone-else",)), r"Keyset does not exist \(the private key of '{tp}' on wfm02 "
-                                                                         r"is not readable by LAB\\svc-wfm\)"),
+    (lambda host: install(host, "new", readers=("LAB\\someone-else",)),
+     r"Keyset does not exist \(the private key of '{tp}' on wfm02 is not readable by LAB\\svc-wfm\)"),
 ], ids=["missing_on_one_host", "no_private_key", "key_not_readable_by_service_account"])
 def test_set_next_reference_refuses_certificate_unusable_on_a_host(setup, message):
     estate = workflow_estate()

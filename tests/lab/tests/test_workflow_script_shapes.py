@@ -101,7 +101,7 @@ def test_every_workflow_script_has_a_twin_and_a_scenario():
 def test_hostile_names_are_stored_verbatim_as_data():
     estate = workflow_estate()
     run(estate, "sp_trusted_security_token_issuer_set", {"Operation": "New", "Name": HOSTILE, "Certificate": NEW_CERT,
-                                                          "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*", "IsSelfIssuer": False}, "sp01")
+                                                         "RegisteredIssuerName": WORKFLOW_PRINCIPAL + "@*", "IsSelfIssuer": False}, "sp01")
     run(estate, "sp_trusted_root_authority_set", {"Operation": "New", "Name": HOSTILE, "Certificate": NEW_CERT}, "sp01")
     farm = workflow.sharepoint_farms(estate)["sp"]
     assert farm.issuer(HOSTILE).name == HOSTILE and farm.root_authority(HOSTILE).name == HOSTILE
