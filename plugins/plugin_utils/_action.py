@@ -48,10 +48,14 @@ def argument_errors(outcome) -> str:
     return "; ".join(f"unsupported option {error.msg}" if isinstance(error, UnsupportedError) else error.msg for error in outcome.errors.errors)
 
 
-def script_arguments(name: str, parameters: dict, secrets: dict) -> dict:
+def script_arguments(name: str, parameters: dict, secrets: dict, depth: int | None = None) -> dict:
     """win_powershell options for one certops script. None values are left out so that the
-    script's own defaults apply; secrets go as SecureString ``sensitive_parameters``."""
+    script's own defaults apply; secrets go as SecureString ``sensitive_parameters``.
+    win_powershell serialises output only ``depth`` levels deep (default 2) and turns anything
+    deeper into its ToString() text, so scripts returning lists of objects need more."""
     module_args = {"script": load_script(name), "parameters": {k: v for k, v in parameters.items() if v is not None}}
+    if depth is not None:
+        module_args["depth"] = depth
     sensitive = [{"name": key, "value": value} for key, value in secrets.items() if value is not None]
     if sensitive:
         module_args["sensitive_parameters"] = sensitive
@@ -63,6 +67,7 @@ class CertopsActionBase(ActionBase):
 
     ARGUMENT_SPEC: dict = {}
     VALIDATION_RULES: dict = {}
+    SCRIPT_OUTPUT_DEPTH: int | None = None
     _supports_async = False
 
     def __init__(self, *args, **kwargs):
@@ -104,7 +109,7 @@ class CertopsActionBase(ActionBase):
         secrets = secrets or {}
         self._secrets.update(value for value in secrets.values() if isinstance(value, str) and value)
         reply = self._execute_module(
-            module_name=WIN_POWERSHELL, module_args=script_arguments(name, parameters or {}, secrets), task_vars=task_vars
+            module_name=WIN_POWERSHELL, module_args=script_arguments(name, parameters or {}, secrets, self.SCRIPT_OUTPUT_DEPTH), task_vars=task_vars
         )
         self._script_warnings.extend(reply.get("warning") or [])
         if reply.get("failed"):

@@ -4,8 +4,7 @@
 """PRIVATE to the collection: what the Workflow Manager and SharePoint trust actions share.
 
 - ``NestedOutputActionBase``: their scripts return one object holding a list of objects
-  (References, Issuers, Authorities). win_powershell serialises output only ``depth`` levels deep
-  (default 2) and turns anything deeper into its ToString() text, so these scripts run with depth 4.
+  (References, Issuers, Authorities), so they run with win_powershell ``depth`` 4.
 - ``TrustedObjectAction``: read the list of trusts, decide the changes in Python, apply each with
   one script call (none in check mode, which returns the plan instead), verify what the script
   reports, return the list before/after as ``diff``.
@@ -19,9 +18,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._public_certific
 from ansible_collections.certops.microsoft.plugins.module_utils._plan import plan_step
 from ansible_collections.certops.microsoft.plugins.module_utils._sp_trust import entries_to_remove, refuse_protected_removal
 from ansible_collections.certops.microsoft.plugins.module_utils._time import utc_now
-from ansible_collections.certops.microsoft.plugins.plugin_utils._action import WIN_POWERSHELL, CertopsActionBase
-
-SCRIPT_OUTPUT_DEPTH = 4
+from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
 
 
 def single_output(reply: dict, script: str) -> dict:
@@ -39,10 +36,7 @@ def host_of(task_vars: dict) -> str:
 class NestedOutputActionBase(CertopsActionBase):
     """A certops action whose scripts return nested objects (see the module docstring)."""
 
-    def _execute_module(self, module_name=None, module_args=None, *args, **kwargs):  # pylint: disable=keyword-arg-before-vararg
-        if module_name == WIN_POWERSHELL:
-            module_args = dict(module_args or {}, depth=SCRIPT_OUTPUT_DEPTH)
-        return super()._execute_module(module_name, module_args, *args, **kwargs)
+    SCRIPT_OUTPUT_DEPTH = 4
 
     def now(self):
         return utc_now()
