@@ -10,7 +10,7 @@ import pytest
 
 from certops_lab.contracts import CmdletError, ScriptOutcome
 from certops_lab.twins import script_twin
-from certops_lab.twins.powershell import ErrorInfo, terminating_error_result
+from certops_lab.twins.powershell import ErrorInfo, convert_output, terminating_error_result
 from certops_lab.twins.scripts import marker_of, supports_should_process
 from twins_lab import leaf_certificate, new_host, run
 
@@ -179,3 +179,15 @@ def test_terminating_error_result_has_every_stream_key():
     result = terminating_error_result(ErrorInfo("Injected failure"))
     assert result["failed"] is True and result["error"][0]["exception"]["message"] == "Injected failure"
     assert {"result", "host_out", "host_err", "output", "warning", "verbose", "debug", "information"} <= set(result)
+
+
+NESTED = {"Farm": "wf", "References": [{"Current": "AA", "Next": None}], "Flag": True}
+
+
+@pytest.mark.parametrize("depth, expected", [
+    (2, [{"Farm": "wf", "References": ["@{Current=AA; Next=}"], "Flag": True}]),
+    (4, [NESTED]),
+    (0, ["@{Farm=wf; References=@{Current=AA; Next=}; Flag=True}"]),
+])
+def test_output_deeper_than_depth_becomes_its_string_form(depth, expected):
+    assert convert_output([NESTED], depth) == expected

@@ -127,14 +127,38 @@ def _unknown_script(result: dict, marker) -> dict:
     return result
 
 
+def powershell_string(value) -> str:
+    """What ``[string]$value`` gives: arrays join with spaces, objects show as @{Name=Value; ...}."""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (list, tuple)):
+        return " ".join(powershell_string(item) for item in value)
+    if isinstance(value, dict):
+        return "@{" + "; ".join(f"{key}={powershell_string(item)}" for key, item in value.items()) + "}"
+    return "" if value is None else str(value)
+
+
+def convert_output(value, depth: int):
+    """win_powershell's Convert-OutputObject: containers deeper than ``depth`` become their
+    string form, so the lab fails a script whose caller forgot to raise ``depth``."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if depth < 0:
+        return powershell_string(value)
+    if isinstance(value, dict):
+        return {key: convert_output(item, depth - 1) for key, item in value.items()}
+    return [convert_output(item, depth - 1) for item in value]
+
+
 def apply_outcome(result: dict, outcome: ScriptOutcome, args: dict) -> dict:
     """$Ansible.* and the output streams of a finished script."""
     outcome = outcome if isinstance(outcome, ScriptOutcome) else ScriptOutcome(output=list(outcome or []))
-    result.update(changed=bool(outcome.changed), result=copy.deepcopy(outcome.result) if outcome.result is not None else {},
-                  output=copy.deepcopy(list(outcome.output)), warning=list(outcome.warnings),
+    depth = int(args.get("depth") or 2)
+    result.update(changed=bool(outcome.changed), result=convert_output(outcome.result, depth) if outcome.result is not None else {},
+                  output=convert_output(list(outcome.output), depth), warning=list(outcome.warnings),
                   error=[error_record(write_error_info(message)) for message in outcome.errors])
     if outcome.diff is not None:
-        result["diff"] = copy.deepcopy(outcome.diff)
+        result["diff"] = convert_output(outcome.diff, depth)
     if outcome.errors and args.get("error_action") == "stop":
         result["failed"] = True
     return result
