@@ -25,7 +25,8 @@ from certops_lab.faults import FaultPlan
 from certops_lab.invariants import ViolationLog, ViolationRecord
 from certops_lab.rawcommands import clixml_error, run_raw
 from certops_lab.state import Estate, encode_products
-from certops_lab.twins.registry import resolve as resolve_module_name
+from certops_lab.twins.powershell import ErrorInfo, terminating_error_result
+from certops_lab.twins.registry import UnhandledException, resolve as resolve_module_name
 from certops_lab.twins.scripts import marker_of
 
 STATE_FILE = "state.json"
@@ -38,10 +39,12 @@ def script_marker(call: ModuleCall) -> Optional[str]:
     return marker_of(script) if isinstance(script, str) else None
 
 
-def cmdlet_error_result(message: str) -> dict:
-    """What Ansible.Basic returns when the module body throws a terminating error."""
-    return {"changed": False, "failed": True, "msg": f"Unhandled exception while executing module: {message}",
-            "exception": message}
+def cmdlet_error_result(module: str, message: str) -> dict:
+    """What the module returns when a cmdlet in it throws: win_powershell reports the script's
+    error record; other modules fail through Ansible.Basic's unhandled-exception handler."""
+    if module == "ansible.windows.win_powershell":
+        return terminating_error_result(ErrorInfo(message))
+    return dict(UnhandledException(message).result(), changed=False)
 
 
 def write_json_atomically(path: str, data: dict) -> None:
@@ -158,7 +161,7 @@ class HostRuntime:
             time.sleep(fault.seconds)
         if fault and fault.kind == "cmdlet-error":
             record.fault = "cmdlet-error"
-            result = cmdlet_error_result(fault.message)
+            result = cmdlet_error_result(record.module, fault.message)
         else:
             result = self.run_twin(call, record)
         return self.finish(record, result)
