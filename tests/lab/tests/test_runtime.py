@@ -95,6 +95,13 @@ def test_cmdlet_error_fault_fails_the_call_without_mutating(lab):
     assert lab.audit.records()[0]["fault"] == "cmdlet-error"
 
 
+def test_cmdlet_error_fault_in_win_powershell_returns_its_error_record(lab):
+    lab.faults.add("win01", 1, "cmdlet-error", message="Access is denied.")
+    script = ModuleCall("ansible.windows.win_powershell", {"script": "# certops-script: anything\n"})
+    result = result_of(lab.host("win01").run_module_call(script))
+    assert result["failed"] is True and result["error"][0]["exception"]["message"] == "Access is denied."
+
+
 def test_slow_fault_sleeps_outside_the_estate_lock_then_runs(lab):
     lab.faults.add("win01", 1, "slow", seconds=1.0)
     slow = threading.Thread(target=lab.host("win01").run_module_call, args=(ping(),))
