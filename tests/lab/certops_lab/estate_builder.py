@@ -9,6 +9,8 @@ section the string ``cert:<id>`` stands for the thumbprint of the topology certi
 """
 from __future__ import annotations
 
+import datetime
+
 import importlib
 
 from certops_lab.clock import DEFAULT_START, parse_instant, parse_offset
@@ -77,9 +79,20 @@ def _build_products(estate: Estate, products: dict) -> None:
             raise TopologyError(str(error)) from None
 
 
+def start_instant(clock) -> datetime.datetime:
+    """The lab clock at first start: the topology's instant, the real time (whole seconds) for
+    ``now`` (demos whose certificates must look right to tools that read the real clock), or
+    DEFAULT_START."""
+    if not clock:
+        return DEFAULT_START
+    if str(clock).strip().lower() == "now":
+        return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return parse_instant(clock)
+
+
 def build_estate(topology, ca) -> Estate:
     """A new Estate for ``topology``; certificates are issued by ``ca`` relative to the topology clock."""
-    estate = Estate(clock=parse_instant(topology.clock) if topology.clock else DEFAULT_START)
+    estate = Estate(clock=start_instant(topology.clock))
     references: dict = {}
     for spec in topology.hosts.values():
         _add_host(estate, spec, ca, references)

@@ -133,6 +133,12 @@ def test_build_estate_issues_certificates_relative_to_the_lab_clock(lab_ca):
     assert certificate.issuer == lab_ca.certificate.subject
 
 
+def test_build_estate_starts_the_clock_at_the_real_time_for_now(lab_ca):
+    before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    estate = build_estate(load_topology({"clock": "now", "hosts": {"win01": {}}}), lab_ca)
+    assert before <= estate.clock <= datetime.datetime.now(datetime.timezone.utc)
+
+
 def test_build_estate_applies_store_key_and_acl_settings(lab_ca):
     topology = load_topology({"hosts": {"win01": {"roles": ["wfm"], "username": "labadmin", "certificates": [
         {"subject": "CN=root", "store_name": "Root", "self_signed": True, "private_key": False},
