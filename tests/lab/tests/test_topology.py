@@ -153,7 +153,8 @@ def test_build_estate_applies_store_key_and_acl_settings(lab_ca):
 
 def test_build_estate_resolves_certificate_ids_in_the_products_section(lab_ca):
     estate = build_estate(load_topology(os.path.join(TOPOLOGIES, "demo.yml")), lab_ca)
-    outbound = next(entry for entry in _entries(estate, "wfm01") if entry.certificate.not_valid_after_utc.day == 31)
+    in_thirty_days = estate.clock + datetime.timedelta(days=30)
+    outbound = next(entry for entry in _entries(estate, "wfm01") if entry.certificate.not_valid_after_utc == in_thirty_days)
     assert estate.products["wfm"]["wfm"].current == outbound.thumbprint
     assert estate.products["sharepoint"]["sp"].workflow_farm == "wfm"
 
