@@ -14,6 +14,9 @@ import time
 
 import pytest
 
+from certops_lab.lab import LabInstance
+from certops_lab.pytest_plugin import Lab, resolve_topology
+from certops_lab.topology import load_topology
 from wfm_sharepoint_lab import ROTATE, dump, failure_messages, farms, issuer_thumbprints, mutating, role_vars, topology, write_pfx
 
 # Transport faults hit any module; a cmdlet error only what runs PowerShell cmdlets (the certops scripts).
@@ -46,9 +49,6 @@ def call_number(record: dict) -> int:
 @pytest.fixture(name="reference_calls", scope="module")
 def reference_calls_fixture(tmp_path_factory):
     """(host, call number) of each mutating call of an uninterrupted rotation on a fresh lab."""
-    from certops_lab.lab import LabInstance  # pylint: disable=import-outside-toplevel
-    from certops_lab.pytest_plugin import Lab, resolve_topology  # pylint: disable=import-outside-toplevel
-    from certops_lab.topology import load_topology  # pylint: disable=import-outside-toplevel
     directory = tmp_path_factory.mktemp("wfm_sharepoint_reference")
     lab = Lab(LabInstance(load_topology(resolve_topology(topology(), "basic")), str(directory / "lab")).start())
     try:

@@ -31,7 +31,6 @@ def shared_lab_fixture(tmp_path_factory):
     lab.stop()
 
 
-
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from wfm_sharepoint_lab import (HOSTS, ROLE_TASK, ROTATE, calls_per_host, dump, farms, issuer_thumbprints, mutating, role_vars, root_thumbprints,
-                                store_thumbprints, topology, write_pfx)
+from wfm_sharepoint_lab import (HOSTS, ROLE_TASK, ROTATE, calls_per_host, dump, failure_messages, farms, issuer_thumbprints, mutating,
+                                role_vars, root_thumbprints, store_thumbprints, topology, write_pfx)
 
 
 @pytest.fixture(name="estate")
@@ -78,3 +78,11 @@ def test_cleanup_removes_only_the_retired_trust_and_certificate(estate):
     assert store_thumbprints(estate) == [estate.new_thumbprint]
     assert farms(estate)["wfm"]["current"] == estate.new_thumbprint
     assert estate.violations() == []
+
+
+def test_cleanup_refuses_to_run_when_verify_is_skipped(estate):
+    assert rotate(estate).returncode == 0
+    before, audited = farms(estate), len(estate.audit())
+    run = rotate(estate, "--skip-tags", "certops_verify", wfm_sharepoint_cleanup=True)
+    assert run.returncode != 0 and "cleanup runs only after verify" in failure_messages(run)
+    assert farms(estate) == before and mutating(estate.audit()[audited:]) == []

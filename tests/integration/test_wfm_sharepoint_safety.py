@@ -6,26 +6,15 @@ handles the double hop, pasted thumbprints and installed certificates."""
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os
 
 import pytest
 
-from wfm_sharepoint_lab import (PFX_PASSWORD, ROTATE, dump, failure_messages, farms, issuer_thumbprints, mutating, role_vars, topology,
-                                write_pfx)
+from wfm_sharepoint_lab import (PFX_PASSWORD, ROTATE, dump, failure_messages, farms, issuer_thumbprints, mutating, role_vars,
+                                shipped_script_digests, topology, write_pfx)
 
 HOSTILE = "Trust'; $(Remove-Item C:\\ -Recurse) `whoami` \"quoted\"\nsecond line"
-SCRIPT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "plugins", "plugin_utils", "scripts")
-
-
-def shipped_script_digests() -> set:
-    """The audit's digest (first 16 hex digits of the SHA-256) of every shipped certops script."""
-    digests = set()
-    for path in glob.glob(os.path.join(SCRIPT_DIR, "*.ps1")):
-        with open(path, encoding="utf-8") as handle:
-            digests.add(hashlib.sha256(handle.read().encode("utf-8")).hexdigest()[:16])
-    return digests
 
 
 def script_digest(record: dict) -> str:
@@ -97,7 +86,7 @@ def test_double_hop_is_refused_with_the_fix_and_become_as_the_farm_account_rotat
     assert refused.returncode != 0
     assert "Cannot access the local farm" in failure_messages(refused) and "wfm_sharepoint_sharepoint_become_user" in failure_messages(refused)
     assert mutating(lab.audit()) == []
-    run = lab.run_playbook(ROTATE, extra_vars=role_vars(lab.pfx_path, wfm_sharepoint_sharepoint_become_user="LAB\\sp-farm",
-                                                       ansible_become_password="Farm-Passw0rd!"))
+    become = {"wfm_sharepoint_sharepoint_become_user": "LAB\\sp-farm", "ansible_become_password": "Farm-Passw0rd!"}
+    run = lab.run_playbook(ROTATE, extra_vars=role_vars(lab.pfx_path, **become))
     assert run.returncode == 0, dump(run)
     assert farms(lab)["wfm"]["current"] == lab.new_thumbprint and lab.violations() == []
