@@ -66,6 +66,8 @@ def test_check_mode_changes_nothing_and_prints_the_plan_in_order(estate):
              for result in run.results(ROLE_TASK + task).values() for step in result.get("plan", [])]
     assert plans == ["create trusted root authority", "create trusted security token issuer", "switch Workflow Manager outbound certificate"]
     assert "plan: wfm01: copy the PFX" in run.results(ROLE_TASK + "Plan the import of the PFX")["wfm01"]["msg"]
+    printed = next(iter(run.results(ROLE_TASK + "Print the plan of the activation and the verification").values()))["msg"]
+    assert [line.split(": ", 1)[0] for line in printed[:3]] == ["sp01", "sp01", "wfm01"] and printed[3].startswith("verify that")
     print(f"\nplan: module executions per host {calls_per_host(records)}")
 
 
