@@ -10,13 +10,17 @@ that read certificates from Windows (base64 DER) all call, so they return the sa
 """
 from __future__ import annotations
 
+import base64
+
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_describe import describe_certificate, is_ca, private_key_matches
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import CertificateBundle, load_bundle, read_certificate_file
+from ansible_collections.certops.microsoft.plugins.module_utils._cryptography import serialization
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._text_input import decode_text_input
 from ansible_collections.certops.microsoft.plugins.module_utils._time import resolve_now
 
-__all__ = ["CertificateBundle", "decode_text_input", "describe_certificate", "inspect_data", "leaf_index", "load_bundle", "read_certificate_file"]
+__all__ = ["CertificateBundle", "decode_text_input", "describe_certificate", "inspect_data", "leaf_index", "load_bundle", "public_certificate_base64",
+           "read_certificate_file"]
 
 
 def leaf_index(bundle: CertificateBundle) -> int:
@@ -42,6 +46,11 @@ def _describe_all(bundle: CertificateBundle, leaf: int, now) -> list:
     return described
 
 
+def public_certificate_base64(cert) -> str:
+    """The certificate alone as base64 DER: what a trust on another server needs, without the key."""
+    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
+
+
 def inspect_data(data: bytes, password: str | bytes | None = None, now=None) -> dict:
     """The leaf certificate's facts at the top level, plus `certificates` (all), `chain` (the others) and `load_warnings`."""
     now = resolve_now(now)
@@ -49,6 +58,7 @@ def inspect_data(data: bytes, password: str | bytes | None = None, now=None) -> 
     leaf = leaf_index(bundle)
     described = _describe_all(bundle, leaf, now)
     result = dict(described[leaf])
+    result["public_certificate"] = public_certificate_base64(bundle.certificates[leaf])
     result["source_format"] = bundle.source_format
     result["load_warnings"] = bundle.warnings
     result["certificates"] = described

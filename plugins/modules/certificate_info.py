@@ -239,6 +239,13 @@ load_warnings:
   type: list
   elements: str
   sample: []
+public_certificate:
+  description:
+    - The leaf certificate alone, as base64 of its DER encoding (no private key).
+    - What a trust on another server needs, for example O(certops.microsoft.sp_trusted_security_token_issuer#module:certificate).
+  returned: success
+  type: str
+  sample: MIIDazCCAlOgAwIBAgIU...
 source_format:
   description: Container the data was in.
   returned: success

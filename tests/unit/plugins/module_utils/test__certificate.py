@@ -48,6 +48,12 @@ def test_inspect_data_returns_leaf_certificates_and_chain():
     assert [cert["has_private_key"] for cert in info["certificates"]] == [True, False, False]
 
 
+def test_inspect_data_public_certificate_is_the_leaf_der_without_the_key():
+    info = inspect_data(factory.make_pfx(LEAF, (INTERMEDIATE.cert, ROOT.cert)), factory.PFX_PASSWORD, NOW)
+    assert base64.b64decode(info["public_certificate"]) == factory.der(LEAF.cert)
+    assert inspect_data(base64.b64decode(info["public_certificate"]), now=NOW)["has_private_key"] is False
+
+
 def test_inspect_data_with_unmatched_key_says_so():
     info = inspect_data(factory.pem(SECOND.cert) + factory.key_pem(LEAF.key), None, NOW)
     assert (info["has_private_key"], info["private_key_matches"]) == (True, False)
