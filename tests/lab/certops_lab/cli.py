@@ -21,12 +21,13 @@ from certops_lab import control
 from certops_lab.clock import ClockError
 from certops_lab.contracts import FAULT_KINDS
 from certops_lab.faults import FaultError
+from certops_lab.issuing import issue_pfx
 from certops_lab.topology import TopologyError, load_topology
 
 PID_FILE = "pid"
 LOG_FILE = "lab.log"
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-USER_ERRORS = (TopologyError, control.ControlError, ClockError, FaultError, KeyError, OSError)
+USER_ERRORS = (TopologyError, control.ControlError, ClockError, FaultError, KeyError, OSError, ValueError)
 
 
 # --- up / serve / down ------------------------------------------------------------------------
@@ -180,6 +181,13 @@ def command_violations(args) -> int:
     return 0
 
 
+def command_issue(args) -> int:
+    """The password comes from the environment, never the command line (visible in ps)."""
+    password = os.environ.get(args.password_env, "")
+    print(issue_pfx(args.state_dir, args.subject, args.pfx, password, days=args.days, dns_names=args.dns_name))
+    return 0
+
+
 # --- argument parsing -------------------------------------------------------------------------
 def _state_dir(parser) -> None:
     parser.add_argument("--state-dir", required=True, help="directory holding the lab's state, inventory and CA")
@@ -222,7 +230,14 @@ def _query_commands(commands) -> None:
     violations.set_defaults(run=command_violations)
     calls = commands.add_parser("calls", help="module calls counted per host so far (what --at-call counts)")
     calls.set_defaults(run=command_calls)
-    for parser in (state, clock, fault, audit, violations, calls):
+    issue = commands.add_parser("issue", help="issue a certificate from the lab CA as a PFX (works with the lab up or down)")
+    issue.add_argument("--subject", required=True, help="e.g. CN=wfm.lab.test")
+    issue.add_argument("--pfx", required=True, help="where to write the PFX (mode 0600)")
+    issue.add_argument("--password-env", default="CERTOPS_LAB_PFX_PASSWORD", help="environment variable holding the PFX password")
+    issue.add_argument("--days", type=int, default=365)
+    issue.add_argument("--dns-name", action="append", default=[])
+    issue.set_defaults(run=command_issue)
+    for parser in (state, clock, fault, audit, violations, calls, issue):
         _state_dir(parser)
 
 

@@ -12,6 +12,8 @@ import sys
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 LAB_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL = os.path.join(LAB_ROOT, "topologies", "small.yml")
@@ -123,3 +125,21 @@ def test_up_with_an_invalid_topology_fails_before_starting(tmp_path):
     assert completed.returncode == 2
     assert "hosts.wfm01.transport: 'kerberos' is not one of basic, https, ntlm" in completed.stderr
     assert not os.path.exists(tmp_path / "state" / "pid")
+
+
+def test_issue_writes_a_private_pfx_from_the_lab_ca_with_the_password_from_the_environment(tmp_path):
+    pfx = tmp_path / "new.pfx"
+    env = dict(os.environ, PYTHONPATH=LAB_ROOT, NEW_PFX_SECRET="Issue-Secret-1")
+    completed = subprocess.run([sys.executable, "-m", "certops_lab", "issue", "--state-dir", str(tmp_path / "state"), "--subject", "CN=wfm.lab.test",
+                                "--pfx", str(pfx), "--password-env", "NEW_PFX_SECRET"], capture_output=True, text=True, env=env, check=True)
+    key, certificate, dummy = pkcs12.load_key_and_certificates(pfx.read_bytes(), b"Issue-Secret-1")
+    assert key is not None and completed.stdout.strip() == certificate.fingerprint(hashes.SHA1()).hex().upper()
+    assert stat.S_IMODE(os.stat(pfx).st_mode) == 0o600
+    assert "Issue-Secret-1" not in completed.stdout + completed.stderr
+    assert certificate.issuer.rfc4514_string() != certificate.subject.rfc4514_string()
+
+
+def test_issue_without_a_password_is_a_user_error(tmp_path):
+    completed = lab_cli("issue", "--state-dir", str(tmp_path / "state"), "--subject", "CN=x", "--pfx", str(tmp_path / "x.pfx"),
+                        "--password-env", "CERTOPS_NO_SUCH_VARIABLE", check=False)
+    assert completed.returncode == 2 and "a PFX password is required" in completed.stderr
