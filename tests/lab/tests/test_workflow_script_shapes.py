@@ -115,7 +115,8 @@ def test_hostile_service_uri_reaches_no_farm():
 
 # --- through the win_powershell twin, with the real script text -----------------------------------
 def win_powershell(estate, name, parameters, host, check_mode):
-    args = {"script": (SCRIPTS / f"{name}.ps1").read_text(encoding="utf-8"), "parameters": parameters}
+    """As the certops actions call it: nested output needs depth 4 (see plugin_utils/_trust_action.py)."""
+    args = {"script": (SCRIPTS / f"{name}.ps1").read_text(encoding="utf-8"), "parameters": parameters, "depth": 4}
     return powershell.win_powershell(estate, estate.hosts[host], args, CallContext(host=host, check_mode=check_mode))
 
 
