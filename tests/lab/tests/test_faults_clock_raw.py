@@ -7,7 +7,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from ansible._internal._powershell._clixml import replace_stderr_clixml
+
+try:  # How the winrm connection reads CLIXML stderr: ansible-core 2.21 moved the parser.
+    from ansible._internal._powershell._clixml import replace_stderr_clixml
+except ImportError:
+    from ansible.plugins.shell.powershell import _parse_clixml as replace_stderr_clixml
 
 from certops_lab.clock import ClockError, LabClock, parse_instant, parse_offset
 from certops_lab.faults import FaultError, FaultPlan
