@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import copy
 
+from ansible.module_utils.common.validation import check_type_bool, check_type_int, check_type_list
+
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_names import ANY_EXTENDED_KEY_USAGE, CLIENT_AUTH, SERVER_AUTH, eku_name, eku_oid
+
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._time import days_between, parse_iso, resolve_now
 
@@ -42,12 +45,20 @@ def violation(code: str, reason: str) -> dict:
     return {"code": code, "reason": reason}
 
 
+# Values from AWX surveys, extra vars and templated dicts on older ansible-core arrive as strings
+# ("30", "yes", "sha256,sha384"): convert them the way module options are converted.
+_CONVERTERS = {bool: check_type_bool, int: check_type_int, list: check_type_list}
+
+
 def _checked_value(key: str, value):
-    """The policy value when its type matches the default's; CertopsError naming the key otherwise."""
+    """The policy value converted to the default's type; CertopsError naming the key otherwise."""
     expected = type(DEFAULT_POLICY[key])
-    if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
-        raise CertopsError(f"policy key '{key}' must be a {expected.__name__}, got {type(value).__name__} {value!r}")
-    return value
+    try:
+        if isinstance(value, bool) and expected is not bool:
+            raise TypeError("a boolean is not a number or a list")
+        return _CONVERTERS[expected](value)
+    except (TypeError, ValueError):
+        raise CertopsError(f"policy key '{key}' must be a {expected.__name__}, got {type(value).__name__} {value!r}") from None
 
 
 def effective_policy(policy: dict | None) -> dict:

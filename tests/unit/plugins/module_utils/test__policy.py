@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.certops.microsoft.plugins.module_utils._certificate import inspect_data
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
-from ansible_collections.certops.microsoft.plugins.module_utils._policy import DEFAULT_POLICY, check_certificate
+from ansible_collections.certops.microsoft.plugins.module_utils._policy import DEFAULT_POLICY, check_certificate, effective_policy
 from ansible_collections.certops.microsoft.tests.unit import certfactory as factory
 
 NOW = factory.NOW
@@ -103,13 +103,23 @@ def test_check_certificate_does_not_change_the_defaults():
 
 @pytest.mark.parametrize("policy, purpose, message", [
     pytest.param({"min_key_size": 2048}, None, "unknown policy key 'min_key_size': valid keys are allowed_key_types", id="unknown-key"),
-    pytest.param({"min_rsa_key_size": "2048"}, None, "policy key 'min_rsa_key_size' must be a int, got str", id="string-number"),
-    pytest.param({"require_private_key": 1}, None, "policy key 'require_private_key' must be a bool, got int", id="int-for-bool"),
+    pytest.param({"min_rsa_key_size": "2048 bits"}, None, "policy key 'min_rsa_key_size' must be a int, got str", id="text-for-number"),
+    pytest.param({"require_private_key": "perhaps"}, None, "policy key 'require_private_key' must be a bool, got str", id="text-for-bool"),
     pytest.param({"min_days_remaining": True}, None, "policy key 'min_days_remaining' must be a int, got bool", id="bool-for-int"),
-    pytest.param({"allowed_signature_hashes": "sha256"}, None, "must be a list, got str", id="string-for-list"),
+    pytest.param({"allowed_signature_hashes": {"sha256": 1}}, None, "must be a list, got dict", id="dict-for-list"),
     pytest.param(None, "code_signing", "unknown purpose 'code_signing': use one of client_auth, server_auth, token_signing", id="unknown-purpose"),
 ])
 def test_check_certificate_rejects_a_bad_policy(policy, purpose, message):
+    """Only values that cannot be read as the key's type; see the conversion test below."""
     with pytest.raises(CertopsError) as caught:
         check_certificate(info_of(), policy, purpose)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("policy, key, expected", [
+    pytest.param({"min_days_remaining": "30"}, "min_days_remaining", 30, id="survey-number"),
+    pytest.param({"require_private_key": "yes"}, "require_private_key", True, id="survey-bool"),
+    pytest.param({"allowed_signature_hashes": "sha256,sha384"}, "allowed_signature_hashes", ["sha256", "sha384"], id="comma-list"),
+])
+def test_effective_policy_converts_strings_as_module_options_are(policy, key, expected):
+    assert effective_policy(policy)[key] == expected
