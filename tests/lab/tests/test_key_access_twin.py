@@ -8,7 +8,6 @@ import datetime
 import functools
 import json
 import pathlib
-import re
 
 import pytest
 
@@ -17,6 +16,8 @@ from certops_lab.pki import LabCA
 from certops_lab.state import Estate
 from certops_lab.twins.powershell import win_powershell
 from certops_lab.twins.scripts import lookup, marker_of, supports_should_process
+
+from script_shapes import script_property_names
 
 SCRIPT_PATH = pathlib.Path(__file__).resolve().parents[3] / "plugins" / "plugin_utils" / "scripts" / "windows_certificate_key_access.ps1"
 NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
@@ -54,13 +55,6 @@ def entry(estate, thumbprint):
     return estate.hosts["wfm01"].store("LocalMachine", "My").get(thumbprint)
 
 
-def script_output_properties() -> set:
-    text = SCRIPT_PATH.read_text(encoding="utf-8")
-    block = text[text.rindex("[PSCustomObject]@{"):]
-    block = block[:block.index("\n}")]
-    return set(re.findall(r"^\s*(\w+)\s*=", block, re.MULTILINE))
-
-
 def test_twin_is_registered_under_the_script_marker():
     script = SCRIPT_PATH.read_text(encoding="utf-8")
     assert marker_of(script) == "windows_certificate_key_access"
@@ -71,7 +65,7 @@ def test_twin_is_registered_under_the_script_marker():
 def test_twin_output_has_the_script_property_names_and_types(estate):
     thumbprint = add(estate.hosts["wfm01"], "CN=wfm-outbound")
     output = run(estate, {"Thumbprint": thumbprint}).output
-    assert len(output) == 1 and set(output[0]) == script_output_properties() == set(OUTPUT_TYPES)
+    assert len(output) == 1 and set(output[0]) == script_property_names("windows_certificate_key_access") == set(OUTPUT_TYPES)
     for key, expected in OUTPUT_TYPES.items():
         assert isinstance(output[0][key], expected), key
     json.dumps(output)

@@ -10,7 +10,6 @@ import functools
 import hashlib
 import json
 import pathlib
-import re
 
 import pytest
 
@@ -18,6 +17,8 @@ from certops_lab.contracts import CallContext, CmdletError
 from certops_lab.pki import LabCA
 from certops_lab.state import Estate
 from certops_lab.twins.scripts import lookup, marker_of, supports_should_process
+
+from script_shapes import script_property_names
 
 SCRIPT_PATH = pathlib.Path(__file__).resolve().parents[3] / "plugins" / "plugin_utils" / "scripts" / "windows_certificate_inventory.ps1"
 NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
@@ -56,13 +57,6 @@ def run(estate, parameters, host="win01", **ctx):
     return lookup("windows_certificate_inventory")(estate, estate.hosts[host], parameters, CallContext(host=host, **ctx))
 
 
-def script_output_properties() -> set:
-    text = SCRIPT_PATH.read_text(encoding="utf-8")
-    block = text[text.index("[PSCustomObject]@{"):]
-    block = block[:block.index("}")]
-    return set(re.findall(r"^\s*(\w+)\s*=", block, re.MULTILINE))
-
-
 def test_twin_is_registered_under_the_script_marker():
     script = SCRIPT_PATH.read_text(encoding="utf-8")
     assert marker_of(script) == "windows_certificate_inventory"
@@ -74,7 +68,7 @@ def test_twin_output_has_the_script_property_names_and_types(estate):
     outcome = run(estate, {})
     assert outcome.output
     for item in outcome.output:
-        assert set(item) == script_output_properties() == set(OUTPUT_TYPES)
+        assert set(item) == script_property_names("windows_certificate_inventory") == set(OUTPUT_TYPES)
         for key, expected in OUTPUT_TYPES.items():
             assert isinstance(item[key], expected), key
     json.dumps(outcome.output)

@@ -10,11 +10,8 @@ other way round, fails here. Hostile values travel through the twins as plain da
 from __future__ import annotations
 
 import base64
-import pathlib
 
 import pytest
-import tree_sitter
-import tree_sitter_powershell
 
 from certops_lab.contracts import CallContext, CmdletError
 from certops_lab.products import workflow
@@ -22,37 +19,11 @@ from certops_lab.products.sharepoint import WORKFLOW_PRINCIPAL
 from certops_lab.twins import powershell
 from certops_lab.twins.scripts import lookup
 
+from script_shapes import SCRIPTS, script_property_names
 from workflow_lab import SERVICE_URI, install, make_certificate, workflow_estate
 
-SCRIPTS = pathlib.Path(__file__).resolve().parents[3] / "plugins" / "plugin_utils" / "scripts"
-PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
 NEW_CERT = base64.b64encode(make_certificate("new")).decode()
 HOSTILE = "x'; Remove-SPFarm -Confirm:$false; $(whoami) `n\"\n"
-
-
-def _walk(node):
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
-def _enclosing_hash_literal(node):
-    node = node.parent
-    while node.type != "hash_literal_expression":
-        node = node.parent
-    return node
-
-
-def script_property_names(name: str) -> set:
-    """Every key of every [PSCustomObject]@{...} the script emits."""
-    tree = PARSER.parse((SCRIPTS / f"{name}.ps1").read_bytes())
-    names = set()
-    for node in _walk(tree.root_node):
-        if node.type == "cast_expression" and node.text.decode().lower().startswith("[pscustomobject]"):
-            literal = next(child for child in _walk(node) if child.type == "hash_literal_expression")
-            names.update(next(part for part in entry.children if part.type == "key_expression").text.decode()
-                         for entry in _walk(literal) if entry.type == "hash_entry" and _enclosing_hash_literal(entry).id == literal.id)
-    return names
 
 
 def output_property_names(value) -> set:
