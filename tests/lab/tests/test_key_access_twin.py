@@ -4,35 +4,22 @@
 """The windows_certificate_key_access twin returns what the real script returns, over the host store's key ACL."""
 from __future__ import annotations
 
-import datetime
-import functools
 import json
 import pathlib
 
 import pytest
 
 from certops_lab.contracts import CallContext, CmdletError
-from certops_lab.pki import LabCA
 from certops_lab.state import Estate
 from certops_lab.twins.powershell import win_powershell
 from certops_lab.twins.scripts import lookup, marker_of, supports_should_process
 
+from issued_certificates import issued
 from script_shapes import script_property_names
 
 SCRIPT_PATH = pathlib.Path(__file__).resolve().parents[3] / "plugins" / "plugin_utils" / "scripts" / "windows_certificate_key_access.ps1"
-NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
 OUTPUT_TYPES = {"StoreLocation": str, "Thumbprint": str, "KeyProvider": str, "KeyPath": str, "Readers": list}
 SERVICE = "LAB\\svc-wfm"
-
-
-@functools.lru_cache(maxsize=None)
-def lab_ca() -> LabCA:
-    return LabCA.create(now=NOW)
-
-
-@functools.lru_cache(maxsize=None)
-def issued(subject: str, key_type: str = "rsa"):
-    return lab_ca().issue(subject, not_before=NOW, not_after=NOW + datetime.timedelta(days=90), key_type=key_type)
 
 
 def add(host, subject, key_type="rsa", with_key=True, **settings):

@@ -5,8 +5,6 @@
 from __future__ import annotations
 
 import base64
-import datetime
-import functools
 import hashlib
 import json
 import pathlib
@@ -14,26 +12,15 @@ import pathlib
 import pytest
 
 from certops_lab.contracts import CallContext, CmdletError
-from certops_lab.pki import LabCA
 from certops_lab.state import Estate
 from certops_lab.twins.scripts import lookup, marker_of, supports_should_process
 
+from issued_certificates import issued
 from script_shapes import script_property_names
 
 SCRIPT_PATH = pathlib.Path(__file__).resolve().parents[3] / "plugins" / "plugin_utils" / "scripts" / "windows_certificate_inventory.ps1"
-NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
 OUTPUT_TYPES = {"StoreLocation": str, "StoreName": str, "Thumbprint": str, "Certificate": str, "HasPrivateKey": bool,
                 "KeyProvider": (str, type(None)), "CngExportPolicy": (int, type(None)), "CspExportable": (bool, type(None))}
-
-
-@functools.lru_cache(maxsize=None)
-def lab_ca() -> LabCA:
-    return LabCA.create(now=NOW)
-
-
-@functools.lru_cache(maxsize=None)
-def issued(subject: str, key_type: str = "rsa"):
-    return lab_ca().issue(subject, not_before=NOW, not_after=NOW + datetime.timedelta(days=90), key_type=key_type)
 
 
 def add(host, location, store, subject, key_type="rsa", with_key=True, **settings):
