@@ -44,7 +44,7 @@ class ActionModule(TrustedObjectAction):
     VALIDATION_RULES = VALIDATION_RULES
     NOUN = NOUN
     LIST_KEY = "authorities"
-    GET_SCRIPT = "sp_trusted_root_authority_get"
+    GET_SCRIPT = "sharepoint_trust_get"
     SET_SCRIPT = "sp_trusted_root_authority_set"
     THUMBPRINT_OUTPUT = "CertificateThumbprint"
     READ_CMDLET = "Get-SPTrustedRootAuthority"

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Action of certops.microsoft.sp_trusted_security_token_issuer: SharePoint's trust in Workflow Manager's signing certificate.
 
-Reads every issuer (sp_trusted_security_token_issuer_get), keeps those SharePoint consults for
+Reads every issuer (sharepoint_trust_get), keeps those SharePoint consults for
 Workflow Manager's tokens (00000005-0000-0000-c000-000000000000@* or @<realm>), decides here and
 applies each change with one sp_trusted_security_token_issuer_set call.
 """
@@ -51,7 +51,7 @@ class ActionModule(TrustedObjectAction):
     VALIDATION_RULES = VALIDATION_RULES
     NOUN = NOUN
     LIST_KEY = "issuers"
-    GET_SCRIPT = "sp_trusted_security_token_issuer_get"
+    GET_SCRIPT = "sharepoint_trust_get"
     SET_SCRIPT = "sp_trusted_security_token_issuer_set"
     DIFF_KEYS = ("name", "thumbprint", "registered_issuer_name", "is_self_issuer")
     THUMBPRINT_OUTPUT = "SigningCertificateThumbprint"

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Action of certops.microsoft.wfm_outbound_certificate: read, and if asked switch, Workflow Manager's outbound certificate.
 
-One read (wfm_outbound_certificate_get, Get-WFOutboundCertificate: never Get-WFFarm, which shows
+One read (wfm_host_get, Get-WFOutboundCertificate: never Get-WFFarm, which shows
 a stale thumbprint on WFM 1.0 CU3); the decision here; at most one write
 (wfm_outbound_certificate_set: Set-WFNextOutboundCertificateReference, then
 Set-WFNextOutboundCertificateAsCurrent, then the same read again), whose re-read is verified.
@@ -16,7 +16,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._plan import pla
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
 from ansible_collections.certops.microsoft.plugins.plugin_utils._trust_action import NestedOutputActionBase, host_of, single_output
 
-GET_SCRIPT = "wfm_outbound_certificate_get"
+GET_SCRIPT = "wfm_host_get"
 SET_SCRIPT = "wfm_outbound_certificate_set"
 ARGUMENT_SPEC = {
     "service_uri": {"type": "str", "required": True},

@@ -16,11 +16,12 @@ from ansible_collections.certops.microsoft.plugins.module_utils._cert_describe i
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import CertificateBundle, load_bundle, read_certificate_file
 from ansible_collections.certops.microsoft.plugins.module_utils._cryptography import serialization
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._policy import check_certificate
 from ansible_collections.certops.microsoft.plugins.module_utils._text_input import decode_text_input
 from ansible_collections.certops.microsoft.plugins.module_utils._time import resolve_now
 
 __all__ = ["CertificateBundle", "decode_text_input", "describe_certificate", "inspect_data", "leaf_index", "load_bundle", "public_certificate_base64",
-           "read_certificate_file"]
+           "read_certificate_file", "certificate_report"]
 
 
 def leaf_index(bundle: CertificateBundle) -> int:
@@ -64,3 +65,14 @@ def inspect_data(data: bytes, password: str | bytes | None = None, now=None) -> 
     result["certificates"] = described
     result["chain"] = [info for index, info in enumerate(described) if index != leaf]
     return result
+
+
+def certificate_report(params: dict, now=None) -> dict:
+    """What certops.microsoft.certificate_info returns: the leaf's facts, all certificates, the chain
+    and (when ``policy`` or ``purpose`` is given) the policy violations; ``params`` holds path or
+    content, password, policy and purpose."""
+    data = read_certificate_file(params["path"]) if params.get("path") is not None else decode_text_input(params["content"])
+    report = inspect_data(data, params.get("password"), now)
+    if params.get("policy") is not None or params.get("purpose") is not None:
+        report["violations"] = check_certificate(report, params.get("policy"), params.get("purpose"))
+    return report

@@ -271,10 +271,10 @@ violations:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.certops.microsoft.plugins.module_utils._certificate import decode_text_input, inspect_data, read_certificate_file
+from ansible_collections.certops.microsoft.plugins.module_utils._certificate import certificate_report
 from ansible_collections.certops.microsoft.plugins.module_utils._cryptography import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
-from ansible_collections.certops.microsoft.plugins.module_utils._policy import PURPOSES, check_certificate
+from ansible_collections.certops.microsoft.plugins.module_utils._policy import PURPOSES
 
 ARGUMENT_SPEC = {
     "path": {"type": "path"},
@@ -283,15 +283,6 @@ ARGUMENT_SPEC = {
     "policy": {"type": "dict"},
     "purpose": {"type": "str", "choices": sorted(PURPOSES)},
 }
-
-
-def certificate_report(params: dict, now=None) -> dict:
-    """The leaf's facts, all certificates, the chain and (when asked) the policy violations."""
-    data = read_certificate_file(params["path"]) if params["path"] is not None else decode_text_input(params["content"])
-    report = inspect_data(data, params["password"], now)
-    if params["policy"] is not None or params["purpose"] is not None:
-        report["violations"] = check_certificate(report, params["policy"], params["purpose"])
-    return report
 
 
 def main():

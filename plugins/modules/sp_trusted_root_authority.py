@@ -28,7 +28,7 @@ description:
   - O(state=absent) removes the trust relationships whose certificate is in O(thumbprints_to_remove)
     (or is O(certificate)); it refuses, before any change, to remove one in O(protected_thumbprints),
     and never removes SharePoint's built-in V(local) authority.
-  - Runs the collection's C(sp_trusted_root_authority_get) and C(sp_trusted_root_authority_set) scripts
+  - Runs the collection's C(sharepoint_trust_get) and C(sp_trusted_root_authority_set) scripts
     through M(ansible.windows.win_powershell); names and certificates reach PowerShell only as parameters.
 author:
   - certops.microsoft maintainers (@certops)

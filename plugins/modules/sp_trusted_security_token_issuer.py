@@ -26,7 +26,7 @@ description:
     (or is O(certificate)). It refuses, before any change, to remove an issuer whose thumbprint is in
     O(protected_thumbprints); pass Workflow Manager's current outbound thumbprint there.
   - O(state=query) only lists.
-  - Runs the collection's C(sp_trusted_security_token_issuer_get) and
+  - Runs the collection's C(sharepoint_trust_get) and
     C(sp_trusted_security_token_issuer_set) scripts (C(Get-SPTrustedSecurityTokenIssuer),
     C(New-SPTrustedSecurityTokenIssuer), C(Remove-SPTrustedSecurityTokenIssuer), and
     C(IsSelfIssuer) then C(Update()) as in the vendor procedure) through

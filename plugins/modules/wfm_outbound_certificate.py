@@ -22,7 +22,7 @@ description:
     B(before) this module switches (M(certops.microsoft.sp_trusted_security_token_issuer)), and
     the certificate must be in C(LocalMachine\My) on every Workflow Manager host with a private
     key the Workflow Manager service account can read (M(certops.microsoft.certificate_private_key_access)).
-  - Runs the collection's C(wfm_outbound_certificate_get) and C(wfm_outbound_certificate_set)
+  - Runs the collection's C(wfm_host_get) and C(wfm_outbound_certificate_set)
     PowerShell scripts through M(ansible.windows.win_powershell); the service URI and the
     thumbprint reach PowerShell only as script parameters.
 author:

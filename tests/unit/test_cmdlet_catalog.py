@@ -19,9 +19,14 @@ import tree_sitter
 import tree_sitter_powershell
 import yaml
 
+from ansible_collections.certops.microsoft.plugins.plugin_utils._scripts import load_script, read_source, shipped_script_names
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CATALOG_PATH = REPO / "tests" / "cmdlet_catalog.yml"
-SCRIPTS = sorted((REPO / "plugins").rglob("*.ps1"))
+SCRIPT_DIR = REPO / "plugins" / "plugin_utils" / "scripts"
+# What reaches a server is the assembled script (include fragments pasted in, comments dropped):
+# that text is what is parsed and checked, so a fragment is checked in every script using it.
+SCRIPTS = shipped_script_names()
 MARKER = re.compile(r"^#\s*certops-script:\s*([a-z0-9_]+)\s*$", re.MULTILINE)
 # Ways of running text as code: each defeats "values only through param()".
 STRING_BUILT = re.compile(r"Invoke-Expression|\biex\b|&\s*\$|\[scriptblock\]::Create|\.InvokeScript\(|\.AddScript\(", re.IGNORECASE)
@@ -135,27 +140,36 @@ def hygiene_problems(text, label="<script>"):
     return problems
 
 
-def _relative(path):
-    return str(path.relative_to(REPO))
-
-
 def test_scripts_exist():
-    assert len(SCRIPTS) >= 7, [str(path) for path in SCRIPTS]
+    assert len(SCRIPTS) >= 7, SCRIPTS
 
 
-@pytest.mark.parametrize("path", SCRIPTS, ids=_relative)
-def test_script_uses_only_catalogued_commands_and_parameters(path):
-    assert catalog_problems(path.read_text(encoding="utf-8"), load_catalog(), _relative(path)) == []
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_script_uses_only_catalogued_commands_and_parameters(name):
+    assert catalog_problems(load_script(name), load_catalog(), f"{name} (assembled)") == []
 
 
-@pytest.mark.parametrize("path", SCRIPTS, ids=_relative)
-def test_script_has_marker_and_no_string_built_command(path):
-    assert hygiene_problems(path.read_text(encoding="utf-8"), _relative(path)) == []
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_script_has_marker_and_no_string_built_command(name):
+    assert hygiene_problems(load_script(name), f"{name} (assembled)") == []
 
 
-@pytest.mark.parametrize("path", SCRIPTS, ids=_relative)
-def test_script_marker_matches_file_name(path):
-    assert MARKER.search(path.read_text(encoding="utf-8")).group(1) == path.stem
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_script_marker_matches_file_name(name):
+    assert MARKER.search(read_source(name)).group(1) == name
+
+
+@pytest.mark.parametrize("path", sorted((SCRIPT_DIR / "include").glob("*.ps1")), ids=lambda path: path.stem)
+def test_every_include_fragment_is_used_by_a_script(path):
+    users = [name for name in SCRIPTS if f"certops-include: {path.stem}" in read_source(name)]
+    assert users, f"{path.name} is included by no script"
+
+
+@pytest.mark.parametrize("path", sorted(SCRIPT_DIR.rglob("*.ps1")), ids=lambda path: path.stem)
+def test_scripts_use_no_here_strings_or_block_comments(path):
+    """The assembler drops every line starting with '#': inside a here-string that would be data."""
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"@[\'\"]\s*$|<#|#>", text, re.MULTILINE)
 
 
 def test_every_catalog_entry_cites_microsoft_reference():

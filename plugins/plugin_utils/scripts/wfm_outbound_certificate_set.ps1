@@ -26,6 +26,8 @@ $Ansible.Changed = $false
 # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/import-module
 Import-Module -Name WorkflowManager
 
+# certops-include: wfm_references
+
 if ($PSCmdlet.ShouldProcess([string]$ServiceUri, "Make outbound certificate $Thumbprint current")) {
     # Adds the certificate as the next outbound certificate (WorkflowServiceManager.SetNextOutboundCertificateReference,
     # https://learn.microsoft.com/en-us/previous-versions/dotnet/workflow-manager/dn440858(v=azure.10)).
@@ -35,16 +37,9 @@ if ($PSCmdlet.ShouldProcess([string]$ServiceUri, "Make outbound certificate $Thu
     $Ansible.Changed = $true
 }
 
-# https://learn.microsoft.com/en-us/previous-versions/dotnet/workflow-manager/jj729746(v=azure.10)
-$references = foreach ($reference in @(Get-WFOutboundCertificate -ServiceUri $ServiceUri)) {
-    $properties = [ordered]@{}
-    foreach ($property in $reference.PSObject.Properties) {
-        $properties[$property.Name] = [string]$property.Value
-    }
-    $properties
-}
+$references = @(Get-CertopsOutboundReference -ServiceUri $ServiceUri)
 
 [PSCustomObject]@{
     ServiceUri = [string]$ServiceUri
-    References = @($references)
+    References = $references
 }

@@ -10,25 +10,10 @@
 # account, which therefore needs read access to the key file on every Workflow Manager host.
 # ansible.windows.win_certificate_store has no option for the key's ACL.
 #
-# The key file: a CNG key lives in %ProgramData%\Microsoft\Crypto\Keys under its UniqueName; a
-# legacy CryptoAPI (CSP) machine key in %ProgramData%\Microsoft\Crypto\RSA\MachineKeys under its
-# UniqueKeyContainerName.
+# The key file and its readers come from include/certificate_facts.ps1.
 #
 # References (Microsoft Learn):
 #   X509Store(String, StoreLocation)   https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.x509store.-ctor
-#   RSACertificateExtensions.GetRSAPrivateKey
-#                                      https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.rsacertificateextensions.getrsaprivatekey
-#   ECDsaCertificateExtensions.GetECDsaPrivateKey
-#                                      https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.ecdsacertificateextensions.getecdsaprivatekey
-#   RSACng.Key, CngKey.UniqueName      https://learn.microsoft.com/dotnet/api/system.security.cryptography.cngkey.uniquename
-#   CspKeyContainerInfo.UniqueKeyContainerName
-#                                      https://learn.microsoft.com/dotnet/api/system.security.cryptography.cspkeycontainerinfo.uniquekeycontainername
-#   Key storage folders                https://learn.microsoft.com/windows/win32/seccng/key-storage-and-retrieval
-#   Get-Acl / Set-Acl                  https://learn.microsoft.com/powershell/module/microsoft.powershell.security/get-acl
-#                                      https://learn.microsoft.com/powershell/module/microsoft.powershell.security/set-acl
-#   FileSystemAccessRule(String, FileSystemRights, AccessControlType)
-#                                      https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemaccessrule.-ctor
-#   FileSystemSecurity.AddAccessRule   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemsecurity.addaccessrule
 [CmdletBinding(SupportsShouldProcess)]
 param (
     # Machine keys only: a service account reads LocalMachine\My.
@@ -53,18 +38,8 @@ param (
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
-Function Get-KeyReader {
-    # Accounts with an Allow rule that includes every Read bit (Read, ReadAndExecute, Modify,
-    # FullControl all do).
-    param ([string]$Path)
-
-    $read = [System.Security.AccessControl.FileSystemRights]::Read
-    foreach ($rule in (Get-Acl -Path $Path).Access) {
-        if ($rule.AccessControlType -eq 'Allow' -and ($rule.FileSystemRights -band $read) -eq $read) {
-            [string]$rule.IdentityReference
-        }
-    }
-}
+# certops-include: certificate_facts
+# certops-include: certificate_key_grant
 
 $store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', $StoreLocation)
 $store.Open([System.Security.Cryptography.X509Certificates.OpenFlags]::ReadOnly)
@@ -86,36 +61,23 @@ if (-not $certificate.HasPrivateKey) {
     throw "The certificate with thumbprint '$Thumbprint' in Cert:\$StoreLocation\My has no private key."
 }
 
-$key = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($certificate)
-if ($null -eq $key) {
-    $key = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::GetECDsaPrivateKey($certificate)
-}
+$key = Get-CertopsPrivateKey -Certificate $certificate
 if ($null -eq $key) {
     # Neither an RSA nor an ECDSA key: nothing Workflow Manager can sign with.
     throw "The private key of the certificate with thumbprint '$Thumbprint' is neither RSA nor ECDSA."
 }
-if ($key -is [System.Security.Cryptography.ICspAsymmetricAlgorithm]) {
-    $provider = 'CSP'
-    $path = "$env:ProgramData\Microsoft\Crypto\RSA\MachineKeys\$($key.CspKeyContainerInfo.UniqueKeyContainerName)"
-}
-else {
-    $provider = 'CNG'
-    $path = "$env:ProgramData\Microsoft\Crypto\Keys\$($key.Key.UniqueName)"
-}
+$file = Get-CertopsKeyFile -Key $key
+$path = $file.Path
 
 if ($Account.Count -gt 0 -and $PSCmdlet.ShouldProcess($path, "Grant $Rights on the private key of $Thumbprint to $($Account -join ', ')")) {
-    $acl = Get-Acl -Path $path
-    foreach ($name in $Account) {
-        $acl.AddAccessRule([System.Security.AccessControl.FileSystemAccessRule]::new($name, $Rights, 'Allow'))
-    }
-    Set-Acl -Path $path -AclObject $acl
+    Grant-CertopsKeyRead -Path $path -Account $Account
     $Ansible.Changed = $true
 }
 
 [PSCustomObject]@{
     StoreLocation = $StoreLocation
     Thumbprint = $Thumbprint
-    KeyProvider = $provider
+    KeyProvider = $file.Provider
     KeyPath = $path
-    Readers = @(Get-KeyReader -Path $path)
+    Readers = @(Get-CertopsKeyReader -Path $path)
 }

@@ -27,9 +27,14 @@ def _enclosing_hash_literal(node):
     return node
 
 
-def script_property_names(name: str) -> set:
-    """Every key of every [PSCustomObject]@{...} the script emits."""
-    tree = PARSER.parse((SCRIPTS / f"{name}.ps1").read_bytes())
+def script_property_names(name: str, fragments: tuple = ()) -> set:
+    """Every key of every [PSCustomObject]@{...} the script emits (its own source and the include fragments named)."""
+    sources = [SCRIPTS / f"{name}.ps1"] + [SCRIPTS / "include" / f"{fragment}.ps1" for fragment in fragments]
+    return set().union(*(_property_names(path.read_bytes()) for path in sources))
+
+
+def _property_names(source: bytes) -> set:
+    tree = PARSER.parse(source)
     names = set()
     for node in _walk(tree.root_node):
         if node.type == "cast_expression" and node.text.decode().lower().startswith("[pscustomobject]"):

@@ -124,12 +124,18 @@ def sp_farm(estate):
     return workflow.sharepoint_farms(estate)["sp"]
 
 
-def test_issuer_get_twin_returns_the_script_output_shape():
+def test_trust_get_twin_returns_the_farm_and_its_issuers_and_authorities():
     estate = workflow_estate()
     issuer = sp_farm(estate).issuers[0]
-    assert run(estate, "sp_trusted_security_token_issuer_get").output == [{"Realm": sp_farm(estate).realm, "Issuers": [{
+    assert run(estate, "sharepoint_trust_get").output == [{"FarmId": sp_farm(estate).id, "Realm": sp_farm(estate).realm, "Issuers": [{
         "Name": WORKFLOW_PRINCIPAL, "Id": issuer.id, "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*", "IsSelfIssuer": True,
-        "MetadataEndPoint": "", "SigningCertificateThumbprint": thumbprint_of(make_certificate("old")), "SigningCertificate": b64("old")}]}]
+        "MetadataEndPoint": "", "SigningCertificateThumbprint": thumbprint_of(make_certificate("old")), "SigningCertificate": b64("old")}],
+        "Authorities": []}]
+
+
+def test_farm_id_is_stable_per_farm_name_and_survives_serialisation():
+    farm = sp_farm(workflow_estate())
+    assert farm.id == sp_farm(workflow_estate()).id and type(farm).from_dict(farm.to_dict()).id == farm.id
 
 
 def test_issuer_set_twin_new_creates_issuer_with_is_self_issuer():
@@ -194,15 +200,15 @@ def test_set_twins_validate_operation_as_validateset_does(name):
 
 def test_sharepoint_twin_on_a_host_without_sharepoint_fails():
     with pytest.raises(CmdletError, match="The term 'Get-SPTrustedSecurityTokenIssuer' is not recognized"):
-        run(workflow_estate(), "sp_trusted_security_token_issuer_get", host="wfm01")
+        run(workflow_estate(), "sharepoint_trust_get", host="wfm01")
 
 
 def test_sharepoint_twin_without_become_as_farm_account_fails_like_double_hop():
     estate = workflow_estate()
     sp_farm(estate).farm_account = "LAB\\sp-farm"
     with pytest.raises(CmdletError, match="Cannot access the local farm"):
-        run(estate, "sp_trusted_root_authority_get")
-    assert run(estate, "sp_trusted_root_authority_get", become_user="LAB\\sp-farm").output == [{"Authorities": []}]
+        run(estate, "sharepoint_trust_get")
+    assert run(estate, "sharepoint_trust_get", become_user="LAB\\sp-farm").output[0]["Authorities"] == []
 
 
 def test_root_authority_twins_new_set_get_remove():
@@ -210,7 +216,7 @@ def test_root_authority_twins_new_set_get_remove():
     created = run(estate, "sp_trusted_root_authority_set", {"Operation": "New", "Name": "WorkflowManager", "Certificate": b64("root")})
     assert created.output[0]["CertificateThumbprint"] == thumbprint_of(make_certificate("root"))
     run(estate, "sp_trusted_root_authority_set", {"Operation": "Set", "Identity": "workflowmanager", "Certificate": b64("root2")})
-    listed = run(estate, "sp_trusted_root_authority_get").output[0]["Authorities"]
+    listed = run(estate, "sharepoint_trust_get").output[0]["Authorities"]
     assert [(item["Name"], item["CertificateThumbprint"], item["Certificate"]) for item in listed] == [
         ("WorkflowManager", thumbprint_of(make_certificate("root2")), b64("root2"))]
     run(estate, "sp_trusted_root_authority_set", {"Operation": "Remove", "Identity": created.output[0]["Id"]})

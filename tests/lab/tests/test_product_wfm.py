@@ -93,12 +93,27 @@ def run(estate, name, parameters, host="wfm01", check_mode=False):
     return lookup(name)(estate, estate.hosts[host], parameters, CallContext(host=host, check_mode=check_mode))
 
 
-def test_get_twin_returns_the_script_output_shape():
+def test_get_twin_returns_the_references_and_every_certificate_with_its_key_readers():
     estate = workflow_estate()
-    outcome = run(estate, "wfm_outbound_certificate_get", {"ServiceUri": "HTTPS://WFM.LAB.TEST:12290"})
     current = workflow.wfm_farms(estate)["wfm"].current
-    assert outcome.output == [{"ServiceUri": "HTTPS://WFM.LAB.TEST:12290", "References": [{"Current": current, "Next": "", "Previous": ""}]}]
-    assert outcome.changed is False
+    estate.hosts["wfm01"].store("LocalMachine", "My").get(current).grant_key_read("BUILTIN\\Administrators")
+    outcome = run(estate, "wfm_host_get", {"ServiceUri": "HTTPS://WFM.LAB.TEST:12290"})
+    output = outcome.output[0]
+    assert (output["ServiceUri"], output["References"]) == ("HTTPS://WFM.LAB.TEST:12290", [{"Current": current, "Next": "", "Previous": ""}])
+    assert [(item["Thumbprint"], item["HasPrivateKey"], item["KeyReaders"]) for item in output["Certificates"]] == [
+        (current, True, [SERVICE_ACCOUNT, "BUILTIN\\Administrators"])]
+    assert outcome.changed is False and outcome.warnings == []
+
+
+def test_get_twin_reports_no_key_facts_for_a_key_the_caller_cannot_open():
+    estate = workflow_estate()
+    output = run(estate, "wfm_host_get", {}).output[0]
+    assert output["Certificates"][0]["KeyReaders"] is None and output["Certificates"][0]["KeyProvider"] is None
+
+
+def test_get_twin_without_service_uri_reads_only_the_store_on_any_host():
+    outcome = run(workflow_estate(), "wfm_host_get", {}, host="sp01")
+    assert outcome.output == [{"ServiceUri": "", "References": [], "Certificates": []}]
 
 
 def test_set_twin_switches_and_rereads():
@@ -125,7 +140,7 @@ def test_set_twin_in_check_mode_changes_nothing():
 ], ids=["service_uri_unreachable", "not_a_wfm_host"])
 def test_get_twin_fails_as_windows_does(parameters, host, message):
     with pytest.raises(CmdletError, match=message):
-        run(workflow_estate(), "wfm_outbound_certificate_get", parameters, host=host)
+        run(workflow_estate(), "wfm_host_get", parameters, host=host)
 
 
 @pytest.mark.parametrize("thumbprint", ["b" * 40, "B" * 39, "B" * 40 + "\u200b", "$(whoami)", ""])

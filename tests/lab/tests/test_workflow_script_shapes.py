@@ -19,6 +19,7 @@ from certops_lab.products.sharepoint import WORKFLOW_PRINCIPAL
 from certops_lab.twins import powershell
 from certops_lab.twins.scripts import lookup
 
+from ansible_collections.certops.microsoft.plugins.plugin_utils._scripts import load_script
 from script_shapes import SCRIPTS, script_property_names
 from workflow_lab import SERVICE_URI, install, make_certificate, workflow_estate
 
@@ -45,26 +46,27 @@ def new_on_every_wfm_host(estate):
 
 
 SCENARIOS = {
-    "wfm_outbound_certificate_get": lambda estate: run(estate, "wfm_outbound_certificate_get", {"ServiceUri": SERVICE_URI}, "wfm01"),
+    "wfm_host_get": lambda estate: run(estate, "wfm_host_get", {"ServiceUri": SERVICE_URI}, "wfm01"),
     "wfm_outbound_certificate_set": lambda estate: run(estate, "wfm_outbound_certificate_set",
                                                        {"ServiceUri": SERVICE_URI, "Thumbprint": new_on_every_wfm_host(estate)}, "wfm01"),
-    "sp_trusted_security_token_issuer_get": lambda estate: run(estate, "sp_trusted_security_token_issuer_get", {}, "sp01"),
+    "sharepoint_trust_get": lambda estate: run(estate, "sp_trusted_root_authority_set", {
+        "Operation": "New", "Name": "root", "Certificate": NEW_CERT}, "sp01") and run(estate, "sharepoint_trust_get", {}, "sp01"),
     "sp_trusted_security_token_issuer_set": lambda estate: run(estate, "sp_trusted_security_token_issuer_set", {
         "Operation": "New", "Name": "new", "Certificate": NEW_CERT, "RegisteredIssuerName": f"{WORKFLOW_PRINCIPAL}@*", "IsSelfIssuer": False}, "sp01"),
-    "sp_trusted_root_authority_get": lambda estate: run(estate, "sp_trusted_root_authority_set", {
-        "Operation": "New", "Name": "root", "Certificate": NEW_CERT}, "sp01") and run(estate, "sp_trusted_root_authority_get", {}, "sp01"),
     "sp_trusted_root_authority_set": lambda estate: run(estate, "sp_trusted_root_authority_set", {
         "Operation": "New", "Name": "root", "Certificate": NEW_CERT}, "sp01"),
 }
+# Scripts whose output objects are built by an include fragment.
+FRAGMENTS = {"wfm_host_get": ("certificate_facts",)}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_twin_output_has_exactly_the_script_properties(name):
-    assert output_property_names(SCENARIOS[name](workflow_estate())) == script_property_names(name)
+    assert output_property_names(SCENARIOS[name](workflow_estate())) == script_property_names(name, FRAGMENTS.get(name, ()))
 
 
 def test_every_workflow_script_has_a_twin_and_a_scenario():
-    scripts = {path.stem for path in SCRIPTS.glob("*.ps1") if path.stem.startswith(("wfm_", "sp_"))}
+    scripts = {path.stem for path in SCRIPTS.glob("*.ps1") if path.stem.startswith(("wfm_", "sp_", "sharepoint_"))}
     assert scripts == set(SCENARIOS)
     assert all(lookup(name) is not None for name in scripts)
 
@@ -81,20 +83,20 @@ def test_hostile_names_are_stored_verbatim_as_data():
 def test_hostile_service_uri_reaches_no_farm():
     estate = workflow_estate()
     with pytest.raises(CmdletError, match="Unable to connect to the remote server"):
-        run(estate, "wfm_outbound_certificate_get", {"ServiceUri": SERVICE_URI + HOSTILE}, "wfm01")
+        run(estate, "wfm_host_get", {"ServiceUri": SERVICE_URI + HOSTILE}, "wfm01")
 
 
 # --- through the win_powershell twin, with the real script text -----------------------------------
 def win_powershell(estate, name, parameters, host, check_mode):
-    """As the certops actions call it: nested output needs depth 4 (see plugin_utils/_trust_action.py)."""
-    args = {"script": (SCRIPTS / f"{name}.ps1").read_text(encoding="utf-8"), "parameters": parameters, "depth": 4}
+    """As the certops actions call it, with the script text they send: nested output needs depth 5 (see plugin_utils/_rotation_action.py)."""
+    args = {"script": load_script(name), "parameters": parameters, "depth": 5}
     return powershell.win_powershell(estate, estate.hosts[host], args, CallContext(host=host, check_mode=check_mode))
 
 
 @pytest.mark.parametrize("name,host,parameters", [
-    ("wfm_outbound_certificate_get", "wfm01", {"ServiceUri": SERVICE_URI}),
-    ("sp_trusted_security_token_issuer_get", "sp01", {}),
-    ("sp_trusted_root_authority_get", "sp01", {}),
+    ("wfm_host_get", "wfm01", {"ServiceUri": SERVICE_URI}),
+    ("wfm_host_get", "wfm02", {}),
+    ("sharepoint_trust_get", "sp01", {}),
 ])
 def test_read_scripts_run_in_check_mode_and_report_no_change(name, host, parameters):
     result = win_powershell(workflow_estate(), name, parameters, host, check_mode=True)

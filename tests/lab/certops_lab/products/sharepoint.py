@@ -100,6 +100,7 @@ class SharePointFarm:
     realm: str
     workflow_farm: str = ""
     farm_account: str = ""          # when set, the farm's database is reachable only as this account
+    id: str = ""                    # (Get-SPFarm).Id; default derived from the name
     issuers: list = field(default_factory=list)
     root_authorities: list = field(default_factory=list)
 
@@ -148,15 +149,19 @@ class SharePointFarm:
         return any(issuer.registered_issuer_name.lower() in names and issuer.thumbprint == thumbprint
                    for issuer in self.issuers)
 
+    def __post_init__(self):
+        self.id = self.id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"certops-lab/sharepoint-farm/{self.name}"))
+
     def to_dict(self) -> dict:
         return {"name": self.name, "hosts": list(self.hosts), "realm": self.realm, "workflow_farm": self.workflow_farm,
-                "farm_account": self.farm_account, "issuers": [issuer.to_dict() for issuer in self.issuers],
+                "farm_account": self.farm_account, "id": self.id, "issuers": [issuer.to_dict() for issuer in self.issuers],
                 "root_authorities": [root.to_dict() for root in self.root_authorities]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "SharePointFarm":
         return cls(name=data["name"], hosts=list(data["hosts"]), realm=data["realm"], workflow_farm=data.get("workflow_farm", ""),
-                   farm_account=data.get("farm_account", ""), issuers=[TrustedObject.from_dict(item) for item in data.get("issuers", [])],
+                   farm_account=data.get("farm_account", ""), id=data.get("id", ""),
+                   issuers=[TrustedObject.from_dict(item) for item in data.get("issuers", [])],
                    root_authorities=[TrustedObject.from_dict(item) for item in data.get("root_authorities", [])])
 
 

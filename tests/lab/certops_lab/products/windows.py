@@ -5,7 +5,9 @@
 
 It emits what the script emits, property for property and type for type: StoreLocation and
 StoreName as passed, Thumbprint, Certificate (base64 DER), HasPrivateKey, KeyProvider,
-CngExportPolicy (int) and CspExportable (bool). It fails where the script fails (parameter
+CngExportPolicy (int), CspExportable (bool) and KeyReaders (null: the inventory does not ask
+for them). ``certificate_fact`` is the twin of include/certificate_facts.ps1 that other script
+twins share. It fails where the script fails (parameter
 validation, a store that does not exist) with the text Windows PowerShell 5.1 shows.
 
 What the store model does not record, and how it is derived here:
@@ -71,8 +73,16 @@ def _key_opens(entry, account: str) -> bool:
     return entry.key_readable_by(account)
 
 
-def _key_facts(entry, account: str, warnings: list) -> dict:
-    facts = {"KeyProvider": None, "CngExportPolicy": None, "CspExportable": None}
+def _key_readers(entry, warnings: list):
+    """Get-CertopsKeyReader: the key file's readers; a user-profile key's file is not in the machine folders."""
+    if entry.key_storage != "machine":
+        warnings.append(f"the private key file of {entry.thumbprint} could not be read: Cannot find path because it does not exist.")
+        return None
+    return [str(reader) for reader in entry.key_readers]
+
+
+def _key_facts(entry, account: str, warnings: list, readers: bool) -> dict:
+    facts = {"KeyProvider": None, "CngExportPolicy": None, "CspExportable": None, "KeyReaders": None}
     if not entry.has_private_key:
         return facts
     if not _key_opens(entry, account):
@@ -82,13 +92,22 @@ def _key_facts(entry, account: str, warnings: list) -> dict:
         facts.update(KeyProvider="CNG", CngExportPolicy=CNG_ALLOW_EXPORT if entry.exportable else 0)
     else:
         facts.update(KeyProvider="CSP", CspExportable=bool(entry.exportable))
+    if readers:
+        facts["KeyReaders"] = _key_readers(entry, warnings)
     return facts
 
 
-def _output_object(location: str, name: str, entry, account: str, warnings: list) -> dict:
+def certificate_fact(entry, place: tuple, account: str, warnings: list, readers: bool = False) -> dict:
+    """ConvertTo-CertopsCertificateFact (include/certificate_facts.ps1) for one store entry; place is (location, store name)."""
+    location, name = place
     return {"StoreLocation": location, "StoreName": name, "Thumbprint": entry.thumbprint,
             "Certificate": base64.b64encode(entry.der).decode("ascii"), "HasPrivateKey": entry.has_private_key,
-            **_key_facts(entry, account, warnings)}
+            **_key_facts(entry, account, warnings, readers)}
+
+
+def caller(host, ctx) -> str:
+    """The account a script runs as: the become user, else the WinRM user."""
+    return ctx.become_user or host.user
 
 
 @script_twin(SCRIPT)
@@ -98,12 +117,12 @@ def windows_certificate_inventory(estate, host, parameters: dict, ctx) -> Script
     locations = _validated_locations(parameters)
     names = _string_list(parameters, "StoreName", DEFAULT_STORE_NAMES)
     thumbprint = str(parameters.get("Thumbprint") or "")
-    account = ctx.become_user or host.user
+    account = caller(host, ctx)
     output, warnings = [], []
     for location in locations:
         for name in names:
             for entry in _existing_store_entries(host, location, name):
                 # PowerShell's -ne compares strings case-insensitively.
                 if not thumbprint or entry.thumbprint == thumbprint.upper():
-                    output.append(_output_object(location, name, entry, account, warnings))
+                    output.append(certificate_fact(entry, (location, name), account, warnings))
     return ScriptOutcome(output=output, changed=False, warnings=warnings)

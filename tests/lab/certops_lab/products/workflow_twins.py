@@ -16,6 +16,7 @@ import re
 from cryptography import x509
 
 from certops_lab.contracts import CmdletError, ScriptOutcome
+from certops_lab.products.windows import caller, certificate_fact
 from certops_lab.products.workflow import sharepoint_farms, wfm_farms
 from certops_lab.twins.scripts import script_twin
 
@@ -83,11 +84,15 @@ def _wfm_output(farm, service_uri: str) -> dict:
     return {"ServiceUri": str(service_uri), "References": [farm.outbound_references()]}
 
 
-@script_twin("wfm_outbound_certificate_get")
-def wfm_outbound_certificate_get(estate, host, parameters, ctx):
-    del host  # the farm is found by the inventory name in ctx
-    farm = _wfm_farm(estate, ctx, parameters.get("ServiceUri", ""))
-    return ScriptOutcome(output=[_wfm_output(farm, parameters["ServiceUri"])])
+@script_twin("wfm_host_get")
+def wfm_host_get(estate, host, parameters, ctx):
+    """Every certificate of LocalMachine\\My with its key readers; with ServiceUri, the farm's references too."""
+    service_uri = str(parameters.get("ServiceUri") or "")
+    references = _wfm_output(_wfm_farm(estate, ctx, service_uri), service_uri)["References"] if service_uri else []
+    warnings = []
+    certificates = [certificate_fact(entry, ("LocalMachine", "My"), caller(host, ctx), warnings, readers=True)
+                    for entry in host.store("LocalMachine", "My").entries.values()]
+    return ScriptOutcome(output=[{"ServiceUri": service_uri, "References": references, "Certificates": certificates}], warnings=warnings)
 
 
 @script_twin("wfm_outbound_certificate_set")
@@ -115,11 +120,16 @@ def issuer_set_view(issuer) -> dict:
     return {key: value for key, value in issuer_view(issuer).items() if key not in ("MetadataEndPoint", "SigningCertificate")}
 
 
-@script_twin("sp_trusted_security_token_issuer_get")
-def sp_trusted_security_token_issuer_get(estate, host, parameters, ctx):
+def authority_view(root) -> dict:
+    return {"Name": root.name, "Id": root.id, "CertificateThumbprint": root.thumbprint, "Certificate": base64.b64encode(root.certificate).decode()}
+
+
+@script_twin("sharepoint_trust_get")
+def sharepoint_trust_get(estate, host, parameters, ctx):
     del host, parameters
     farm = _sharepoint_farm(estate, ctx, "Get-SPTrustedSecurityTokenIssuer")
-    return ScriptOutcome(output=[{"Realm": farm.realm, "Issuers": [issuer_view(issuer) for issuer in farm.issuers]}])
+    return ScriptOutcome(output=[{"FarmId": farm.id, "Realm": farm.realm, "Issuers": [issuer_view(issuer) for issuer in farm.issuers],
+                                  "Authorities": [authority_view(root) for root in farm.root_authorities]}])
 
 
 def _apply_issuer_operation(farm, operation: str, parameters: dict):
@@ -152,15 +162,6 @@ def sp_trusted_security_token_issuer_set(estate, host, parameters, ctx):
 
 
 # --- SharePoint: trusted root authorities (Central Administration > Security > Manage Trust) ----
-@script_twin("sp_trusted_root_authority_get")
-def sp_trusted_root_authority_get(estate, host, parameters, ctx):
-    del host, parameters
-    farm = _sharepoint_farm(estate, ctx, "Get-SPTrustedRootAuthority")
-    return ScriptOutcome(output=[{"Authorities": [
-        {"Name": root.name, "Id": root.id, "CertificateThumbprint": root.thumbprint,
-         "Certificate": base64.b64encode(root.certificate).decode()} for root in farm.root_authorities]}])
-
-
 def _apply_root_operation(farm, operation: str, parameters: dict):
     if operation == "New":
         return farm.new_root_authority(parameters.get("Name", ""), certificate_from_base64(parameters.get("Certificate")))

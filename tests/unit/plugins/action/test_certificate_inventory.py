@@ -107,7 +107,7 @@ def test_script_runs_through_win_powershell_with_structured_parameters(monkeypat
     execute_module = run_action(monkeypatch, args, win_powershell_reply())[1]
     call = execute_module.call_args.kwargs
     assert call["module_name"] == "ansible.windows.win_powershell"
-    assert call["module_args"]["script"].startswith("# Copyright")
+    assert call["module_args"]["script"].startswith("# certops-script: windows_certificate_inventory\n")
     assert "# certops-script: windows_certificate_inventory" in call["module_args"]["script"]
     assert call["module_args"]["parameters"] == {"StoreLocation": ["LocalMachine", "CurrentUser"], "StoreName": ["My", "WebHosting"]}
     assert "sensitive_parameters" not in call["module_args"]

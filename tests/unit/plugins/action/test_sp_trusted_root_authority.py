@@ -79,7 +79,7 @@ def test_absent_never_removes_sharepoints_built_in_local_authority(monkeypatch):
 def test_check_mode_plans_without_any_mutating_call(monkeypatch):
     result, calls = run(monkeypatch, {"state": "absent", "thumbprints_to_remove": [lab.thumbprint(OLD)]}, [get_reply(authority("old", OLD))],
                         check_mode=True, host="sp02")
-    assert lab.scripts_called(calls) == ["sp_trusted_root_authority_get"]
+    assert lab.scripts_called(calls) == ["sharepoint_trust_get"]
     assert result["plan"] == [{"step": 1, "host": "sp02", "action": "remove trusted root authority",
                                "detail": f"remove 'old' (certificate {lab.thumbprint(OLD)})"}]
     assert result["diff"] == {"before": {"authorities": [{"name": "old", "thumbprint": lab.thumbprint(OLD)}]}, "after": {"authorities": []}}

@@ -47,7 +47,7 @@ def present(cert=NEW, name="wfm-new", **extra):
 def test_present_creates_an_issuer_beside_the_old_one(monkeypatch):
     replies = [get_reply(issuer("wfm-old", OLD)), set_reply("New", "wfm-new", NEW, "id-new", True)]
     result, calls = run(monkeypatch, present(), replies)
-    assert lab.scripts_called(calls) == ["sp_trusted_security_token_issuer_get", "sp_trusted_security_token_issuer_set"]
+    assert lab.scripts_called(calls) == ["sharepoint_trust_get", "sp_trusted_security_token_issuer_set"]
     assert calls[1][1]["parameters"] == {"Operation": "New", "Name": "wfm-new", "Certificate": base64.b64encode(lab.der(NEW)).decode(),
                                          "RegisteredIssuerName": STAR, "IsSelfIssuer": True}
     assert result["changed"] is True
@@ -123,7 +123,7 @@ def test_absent_of_a_protected_thumbprint_is_refused_before_any_script_call(monk
 
 def test_check_mode_plans_without_any_mutating_call(monkeypatch):
     result, calls = run(monkeypatch, present(), [get_reply(issuer("wfm-old", OLD))], check_mode=True, host="sp01")
-    assert lab.scripts_called(calls) == ["sp_trusted_security_token_issuer_get"]
+    assert lab.scripts_called(calls) == ["sharepoint_trust_get"]
     assert result["changed"] is True
     assert result["plan"] == [{"step": 1, "host": "sp01", "action": "create trusted security token issuer",
                                "detail": f"create 'wfm-new' for certificate {lab.thumbprint(NEW)} (CN=wfm-new), {STAR}, IsSelfIssuer=True"}]

@@ -30,7 +30,7 @@ def run(monkeypatch, args, replies=None, **kwargs):
 def test_read_only_without_thumbprint_returns_the_references(monkeypatch):
     result, calls = run(monkeypatch, {"service_uri": URI}, [references_reply(OLD, previous=NEW)])
     assert (result["changed"], result["current_thumbprint"], result["next_thumbprint"], result["previous_thumbprint"]) == (False, OLD, "", NEW)
-    assert lab.scripts_called(calls) == ["wfm_outbound_certificate_get"]
+    assert lab.scripts_called(calls) == ["wfm_host_get"]
     assert calls[0][1]["parameters"] == {"ServiceUri": URI}
 
 
@@ -38,13 +38,13 @@ def test_no_change_when_the_thumbprint_is_already_current(monkeypatch):
     result, calls = run(monkeypatch, {"service_uri": URI, "thumbprint": OLD.lower()}, [references_reply(OLD)])
     assert result["changed"] is False and "failed" not in result
     assert result["diff"] == {"before": {"current_thumbprint": OLD}, "after": {"current_thumbprint": OLD}}
-    assert lab.scripts_called(calls) == ["wfm_outbound_certificate_get"]
+    assert lab.scripts_called(calls) == ["wfm_host_get"]
 
 
 def test_switch_runs_one_set_and_verifies_its_reread(monkeypatch):
     replies = [references_reply(OLD), references_reply(NEW, previous=OLD)]
     result, calls = run(monkeypatch, {"service_uri": URI, "thumbprint": " ".join(NEW[i:i + 2] for i in range(0, 40, 2))}, replies)
-    assert lab.scripts_called(calls) == ["wfm_outbound_certificate_get", "wfm_outbound_certificate_set"]
+    assert lab.scripts_called(calls) == ["wfm_host_get", "wfm_outbound_certificate_set"]
     assert calls[1][1]["parameters"] == {"ServiceUri": URI, "Thumbprint": NEW}
     assert (result["changed"], result["current_thumbprint"], result["previous_thumbprint"]) == (True, NEW, OLD)
     assert result["diff"] == {"before": {"current_thumbprint": OLD}, "after": {"current_thumbprint": NEW}}
@@ -61,7 +61,7 @@ def test_verify_failure_when_the_reread_still_shows_the_old_certificate(monkeypa
 
 def test_check_mode_plans_the_switch_without_calling_set(monkeypatch):
     result, calls = run(monkeypatch, {"service_uri": URI, "thumbprint": NEW}, [references_reply(OLD)], check_mode=True, host="wfm01")
-    assert lab.scripts_called(calls) == ["wfm_outbound_certificate_get"]
+    assert lab.scripts_called(calls) == ["wfm_host_get"]
     assert result["changed"] is True
     assert result["plan"] == [{"step": 1, "host": "wfm01", "action": "switch Workflow Manager outbound certificate",
                                "detail": f"make outbound certificate {NEW} current at {URI} (replacing {OLD}): "
@@ -108,7 +108,7 @@ def test_scripts_run_with_output_depth_four(monkeypatch):
 
 def test_script_failure_becomes_one_clear_message(monkeypatch):
     result = run(monkeypatch, {"service_uri": URI}, [lab.failed_reply("Unable to connect to the remote server")])[0]
-    assert result["msg"] == "certops script wfm_outbound_certificate_get failed on the target: Unable to connect to the remote server"
+    assert result["msg"] == "certops script wfm_host_get failed on the target: Unable to connect to the remote server"
 
 
 def test_unexpected_output_fails_clearly(monkeypatch):

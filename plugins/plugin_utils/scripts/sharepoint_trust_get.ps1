@@ -2,10 +2,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# certops-script: sp_trusted_security_token_issuer_get
-# Lists SharePoint's trusted security token issuers (server-to-server trusts, among them the one
-# for Workflow Manager, 00000005-0000-0000-c000-000000000000@<realm or *>) and the farm's
-# authentication realm, as data: the controller decides which issuer matters.
+# certops-script: sharepoint_trust_get
+# Everything the controller needs from one SharePoint server about the farm's trusts, in one
+# execution: which farm the server belongs to (servers of several farms may share an inventory
+# group), the farm's authentication realm, its trusted security token issuers (server-to-server
+# trusts, among them the one for Workflow Manager, 00000005-0000-0000-c000-000000000000@<realm or
+# *>), and its trusted root authorities (Central Administration > Security > Manage Trust).
+# Data only; the controller decides which issuer matters.
 # SupportsShouldProcess only so that win_powershell runs this read in check mode too.
 [CmdletBinding(SupportsShouldProcess)]
 param ()
@@ -32,8 +35,21 @@ $issuers = foreach ($issuer in @(Get-SPTrustedSecurityTokenIssuer)) {
     }
 }
 
+# https://learn.microsoft.com/powershell/module/sharepoint-server/get-sptrustedrootauthority
+$authorities = foreach ($authority in @(Get-SPTrustedRootAuthority)) {
+    [PSCustomObject]@{
+        Name = $authority.Name
+        Id = [string]$authority.Id
+        CertificateThumbprint = [string]$authority.Certificate.Thumbprint
+        Certificate = [System.Convert]::ToBase64String($authority.Certificate.RawData)
+    }
+}
+
 [PSCustomObject]@{
+    # https://learn.microsoft.com/powershell/module/sharepoint-server/get-spfarm
+    FarmId = [string](Get-SPFarm).Id
     # https://learn.microsoft.com/powershell/module/sharepoint-server/get-spauthenticationrealm
     Realm = [string](Get-SPAuthenticationRealm)
     Issuers = @($issuers)
+    Authorities = @($authorities)
 }

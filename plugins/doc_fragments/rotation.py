@@ -1,0 +1,62 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""PRIVATE to the collection: the phase options every rotation engine action shares."""
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Options and attributes of the certops rotation engine actions (read -> plan -> apply -> verify)."""
+
+    DOCUMENTATION = r"""
+options:
+  phase:
+    description:
+      - V(read) runs on every host of the product's groups and makes one WinRM execution there; it returns the product state
+        as data in RV(state). A host that cannot be read is not failed here: its RV(read_error) reaches the plan phase, which
+        refuses with every reason at once.
+      - V(plan) runs once (C(run_once)), on the controller only. It checks every input and the state of every host and either
+        refuses, naming each problem and its fix, before any change, or returns the plan document RV(plan) (schema
+        C(docs/schemas/plan-v1.json)) and its readable form RV(lines).
+      - V(apply) runs on every host, once per wave of the plan (O(wave)); it applies this host's steps of that wave in plan
+        order, each one exact write, and fails saying what was and was not done and that a re-run is safe.
+      - V(verify) makes one read on each host the plan expects something of and compares it with RV(plan.expected).
+    type: str
+    required: true
+    choices: [read, plan, apply, verify]
+  reads:
+    description:
+      - With O(phase=plan), the registered result of the read phase of every host of the play, by inventory host name.
+    type: dict
+  plan:
+    description:
+      - With O(phase=apply) and O(phase=verify), the plan document the plan phase returned (its RV(plan)).
+    type: dict
+  wave:
+    description:
+      - With O(phase=apply), the number of the wave to apply (see RV(plan.waves) and RV(plan.cleanup_waves)).
+    type: int
+  cleanup:
+    description:
+      - With O(phase=apply), apply the wave of the plan's cleanup steps instead of its rotation steps. The irreversible
+        steps are kept apart for this; run them only after verify succeeded in the same run.
+    type: bool
+    default: false
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details:
+      - The read and plan phases run in check mode and change nothing; the plan phase reports C(changed) when the plan has
+        steps. The apply phase makes no call in check mode. Nothing is written to any host.
+  diff_mode:
+    support: none
+    details: The plan document (RV(plan)) says what changes, host by host.
+  platform:
+    platforms: windows
+"""

@@ -1,0 +1,57 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The plan document as lines a person reads in the console (check mode, AWX job output).
+
+PRIVATE to the collection: the name and location may change without notice.
+"""
+from __future__ import annotations
+
+
+def _step_line(number: int, step: dict) -> str:
+    return f"  {number}. {step['host']}: {step['phase']}: {step['detail']}"
+
+
+def _wave_lines(steps: list, waves: list, first_number: int = 1) -> list:
+    lines, number = [], first_number
+    for wave in waves:
+        members = [step for step in steps if step["wave"] == wave["number"]]
+        how = "one host at a time, each behind a health gate" if wave["rolling"] else "hosts in parallel"
+        lines.append(f" wave {wave['number']} ({how}):")
+        for step in members:
+            lines.append(_step_line(number, step))
+            number += 1
+    return lines
+
+
+def _expected_lines(expected: dict) -> list:
+    lines = [" verify (one read per host):"]
+    for host, facts in expected.items():
+        shown = "; ".join(f"{name} = {', '.join(map(str, value)) if isinstance(value, list) else value}" for name, value in facts.items())
+        lines.append(f"  {host}: {shown}")
+    return lines
+
+
+def _cleanup_lines(document: dict, first_number: int) -> list:
+    if not document["cleanup"]:
+        return [" cleanup: nothing to remove"]
+    head = " cleanup (only when asked, after a verified run; irreversible):"
+    return [head] + _wave_lines(document["cleanup"], document["cleanup_waves"], first_number)
+
+
+def _timer_lines(document: dict) -> list:
+    lines = [f" wait until {wait['until']}: {wait['reason']}; then {wait['then']}" for wait in document["waits"]]
+    for gate in document["manual_gates"]:
+        lines.append(f" manual gate: {gate['title']}: {gate['instructions']}")
+        lines.extend(f"   {name}: {value}" for name, value in gate["values"].items())
+    return lines
+
+
+def plan_lines(document: dict) -> list:
+    """Every step in order, grouped by wave, then verify, cleanup, waits, manual gates and warnings."""
+    steps = document["steps"]
+    head = (f"certops plan ({document['product']}, plan v{document['version']}, {document['created']}): "
+            f"{len(steps)} step(s) in {len(document['waves'])} wave(s), status {document['status']}")
+    lines = [head] + (_wave_lines(steps, document["waves"]) if steps else [" nothing to change"])
+    lines += _expected_lines(document["expected"]) + _cleanup_lines(document, len(steps) + 1) + _timer_lines(document)
+    return lines + [f" warning: {warning}" for warning in document["warnings"]]

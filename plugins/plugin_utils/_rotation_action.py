@@ -1,0 +1,195 @@
+# Copyright: contributors to certops.microsoft
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""PRIVATE to the collection: the rotation engine's action base, one phase per task.
+
+    read    every host: one WinRM execution (the product's read script); returns the state as data
+    plan    once, on the controller: the product's rules over every host's state -> plan document
+    apply   every host, once per wave: this host's steps of that wave, in plan order
+    verify  every host: one read, compared with the facts the plan expects there
+
+A product's action plugin sets ``RULES`` to its module in ``module_utils/_products``; that module
+holds every decision (see docs/adding-a-product.md for the functions it provides). The base
+holds the mechanics: argument checks, script execution, secrets, and failures that say what was
+and was not changed and whether a re-run is safe.
+"""
+from __future__ import annotations
+
+from ansible.errors import AnsibleError
+
+from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import check_document, steps_of
+from ansible_collections.certops.microsoft.plugins.module_utils._rotation_render import plan_lines
+from ansible_collections.certops.microsoft.plugins.module_utils._rotation_verify import fact_mismatches
+from ansible_collections.certops.microsoft.plugins.module_utils._time import utc_now
+from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
+from ansible_collections.certops.microsoft.plugins.plugin_utils._trust_action import host_of, single_output
+
+PHASE_SPEC = {
+    "phase": {"type": "str", "required": True, "choices": ["read", "plan", "apply", "verify", "summary"]},
+    "reads": {"type": "dict"},
+    "plan": {"type": "dict"},
+    "wave": {"type": "int"},
+    "cleanup": {"type": "bool", "default": False},
+    "verified": {"type": "bool", "default": False},
+}
+RERUN = "Re-run the same play: it reads the live state of every host again and does only what is still missing."
+
+
+class StepFailure(CertopsError):
+    """A step that failed (``uncertain``: it got no answer, so it may have taken effect)."""
+
+    def __init__(self, message: str, uncertain: bool):
+        super().__init__(message)
+        self.uncertain = uncertain
+
+
+def step_label(document: dict, step: dict, cleanup: bool) -> str:
+    steps = document["cleanup" if cleanup else "steps"]
+    number = next(index for index, item in enumerate(steps, start=1) if item["id"] == step["id"])
+    kind = "cleanup step" if cleanup else "step"
+    return f"{kind} {number} of {len(steps)} ({step['host']}: {step['phase']}: {step['action']})"
+
+
+def progress(document: dict, step: dict, cleanup: bool, done_here: list) -> str:
+    """What had been done when ``step`` failed, and what had not."""
+    steps = document["cleanup" if cleanup else "steps"]
+    before = [item["id"] for item in steps if item["wave"] < step["wave"]] + done_here
+    others = [item["id"] for item in steps if item["wave"] == step["wave"] and item["host"] != step["host"]]
+    after = [item["id"] for item in steps if item["wave"] > step["wave"]]
+    text = f"Done before it: {', '.join(before) or 'nothing'}."
+    if others:
+        text += f" Running beside it on other hosts: {', '.join(others)}."
+    return text + f" Not started: {', '.join(after) or 'nothing after it'}."
+
+
+class RotationActionBase(CertopsActionBase):
+    """The four phases; ``RULES`` (a product module) decides, the base executes."""
+
+    RULES = None
+    SCRIPT_OUTPUT_DEPTH = 5
+
+    def perform(self, params: dict, task_vars: dict) -> dict:
+        return getattr(self, f"phase_{params['phase']}")(params, task_vars)
+
+    # --- read -------------------------------------------------------------------------------
+    def read_state(self, role: str, inputs: dict, task_vars: dict) -> dict:
+        """{part: state} for each part the host plays (one execution each; one part for most hosts)."""
+        state = {}
+        for part, script, parameters in self.RULES.read_requests(role, inputs):
+            state[part] = self.RULES.normalise(part, single_output(self.run_script(script, task_vars, parameters), script))
+        return state
+
+    def phase_read(self, params: dict, task_vars: dict) -> dict:
+        """One read; a host that cannot be read is reported as data, so that the plan refuses with every reason at once."""
+        role = self.RULES.host_role(host_of(task_vars), params, task_vars)
+        if role is None:
+            return {"changed": False, "role": None, "state": None}
+        try:
+            return {"changed": False, "role": role, "state": self.read_state(role, params, task_vars)}
+        except CertopsError as error:
+            return {"changed": False, "role": role, "state": None, "read_error": str(error)}
+        except AnsibleError as error:
+            return {"changed": False, "role": role, "state": None, "read_error": f"unreachable over WinRM ({error})", "unreachable_host": True}
+
+    # --- plan -------------------------------------------------------------------------------
+    def phase_plan(self, params: dict, task_vars: dict) -> dict:
+        if not isinstance(params.get("reads"), dict):
+            raise CertopsError("plan: give 'reads', the registered read phase result of every host of the play, by inventory host")
+        context = {"groups": task_vars.get("groups") or {}, "play_hosts": list(task_vars.get("ansible_play_hosts_all") or []),
+                   "now": utc_now()}
+        document = self.RULES.plan(params, params["reads"], context).to_dict()
+        return {"changed": bool(document["steps"]) and self.check_mode, "plan": document, "lines": plan_lines(document)}
+
+    # --- apply ------------------------------------------------------------------------------
+    def phase_apply(self, params: dict, task_vars: dict) -> dict:
+        document = check_document(params.get("plan"))
+        if params.get("wave") is None:
+            raise CertopsError("apply: give 'wave', the number of the wave to apply (the plan's 'waves' list)")
+        steps = steps_of(document, host_of(task_vars), params["wave"], params["cleanup"])
+        if self.check_mode or not steps:
+            return {"changed": bool(steps), "applied": []}
+        secrets = self.RULES.secret_inputs(params, document, steps) if any(step["secrets"] for step in steps) else {}
+        done = []
+        for step in steps:
+            self.apply_step(document, step, secrets, task_vars, params["cleanup"], done)
+            done.append(step["id"])
+        return {"changed": True, "applied": done}
+
+    def apply_step(self, document: dict, step: dict, secrets: dict, task_vars: dict, cleanup: bool, done: list) -> None:
+        label = step_label(document, step, cleanup)
+        try:
+            reply = self.execute_step(step, secrets, task_vars)
+        except StepFailure as failure:
+            raise CertopsError(self.failure_message(document, step, cleanup, done, failure)) from None
+        problem = self.RULES.step_problem(step, reply) or self.health_problem(step, task_vars)
+        if problem:
+            raise CertopsError(f"apply: {label} ran but {problem}. {progress(document, step, cleanup, done)} {RERUN}")
+
+    def health_problem(self, step: dict, task_vars: dict) -> str:
+        """The step's health gate (a read whose answer must show ``expect``); "" when it passes or there is none."""
+        gate = step.get("gate") or {}
+        if not gate:
+            return ""
+        try:
+            output = single_output(self.run_script(gate["script"], task_vars, gate.get("parameters") or {}), gate["script"])
+        except (CertopsError, AnsibleError) as error:
+            return f"its health gate ({gate['script']}) could not be read: {error}; the roll stopped here"
+        mismatches = fact_mismatches(gate["expect"], output)
+        return f"its health gate failed ({'; '.join(mismatches)}); the roll stopped here" if mismatches else ""
+
+    def failure_message(self, document: dict, step: dict, cleanup: bool, done: list, failure: StepFailure) -> str:
+        label = step_label(document, step, cleanup)
+        if failure.uncertain:
+            head = f"apply: {label} got no answer ({failure}): it may or may not have taken effect on {step['host']}."
+        else:
+            head = f"apply: {label} failed and changed nothing: {failure}."
+        return f"{head} {progress(document, step, cleanup, done)} {RERUN}"
+
+    def execute_step(self, step: dict, secrets: dict, task_vars: dict):
+        """Run one step; StepFailure when it failed (uncertain when the connection gave no answer)."""
+        try:
+            if step["script"]:
+                named = {parameter: secrets[name] for parameter, name in step["secrets"].items()}
+                return single_output(self.run_script(step["script"], task_vars, step["parameters"], named), step["script"])
+            return self.run_module(step, task_vars)
+        except CertopsError as error:
+            raise StepFailure(str(error).rstrip("."), uncertain=False) from None
+        except AnsibleError as error:
+            raise StepFailure(" ".join(str(error).split()), uncertain=True) from None
+
+    def run_module(self, step: dict, task_vars: dict) -> dict:
+        reply = self._execute_module(module_name=step["module"], module_args=step["module_args"], task_vars=task_vars)
+        if reply.get("failed") or reply.get("unreachable"):
+            raise CertopsError(f"{step['module']} failed on the target: {reply.get('msg') or 'no message'}")
+        return reply
+
+    # --- verify -----------------------------------------------------------------------------
+    def phase_verify(self, params: dict, task_vars: dict) -> dict:
+        document, host = check_document(params.get("plan")), host_of(task_vars)
+        expected = document["expected"].get(host)
+        if not expected:
+            return {"changed": False, "verified": True, "facts": {}}
+        state = self.read_state(document["hosts"][host], document["inputs"], task_vars)
+        facts = self.RULES.facts(document["hosts"][host], state, document)
+        mismatches = fact_mismatches(expected, facts)
+        if mismatches:
+            raise CertopsError(f"verify: {host} does not show the planned end state: {'; '.join(mismatches)}. "
+                               f"Cleanup was not run. {RERUN}")
+        return {"changed": False, "verified": True, "facts": facts}
+
+    # --- summary ----------------------------------------------------------------------------
+    def phase_summary(self, params: dict, task_vars: dict) -> dict:
+        """The closing lines: what the plan does, what this run did, and the person's next action (always shown)."""
+        del task_vars
+        document = check_document(params.get("plan"))
+        steps, cleanup = len(document["steps"]), params["cleanup"] and params["verified"]
+        if self.check_mode:
+            outcome, state = f"Check mode: nothing was changed; {steps} step(s) planned.", "check"
+        elif params["verified"]:
+            outcome, state = f"Applied {steps} step(s); verified on every host the plan names.", "cleaned" if cleanup else "applied"
+            outcome += f" Cleanup applied {len(document['cleanup'])} step(s)." if cleanup else ""
+        else:
+            outcome, state = "Not verified in this run (was certops_verify skipped?); run again to verify.", "applied"
+        lines = document["summary"] + [outcome, f"Next: {document['next'].get(state, 'nothing')}"]
+        return {"changed": False, "msg": lines, "_ansible_verbose_always": True}
