@@ -15,3 +15,9 @@ from __future__ import annotations
 
 class CertopsError(Exception):
     """A problem the user can fix; the message says what is wrong and what to do."""
+
+
+class UncertainOutcome(CertopsError):
+    """A write whose answer was lost (a timeout, a dropped connection after the request was sent):
+    it may or may not have taken effect. The message says which write; a re-run reads the live
+    state and finds out."""

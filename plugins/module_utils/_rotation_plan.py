@@ -25,7 +25,9 @@ SCHEMA_VERSION = 1
 
 @dataclasses.dataclass
 class Step:
-    """One exact write on one host: a certops script with its parameters, or an ansible.windows module."""
+    """One exact write: a certops script with its parameters or an ansible.windows module, run on ``host``
+    over WinRM, or a product operation run on the controller (``controller``, e.g. a Microsoft Graph call),
+    which ``host`` then only anchors in the plan's order."""
 
     id: str
     host: str
@@ -37,9 +39,12 @@ class Step:
     secrets: dict = dataclasses.field(default_factory=dict)   # script parameter -> name of a secret input
     module: str = ""              # ... or a module FQCN with its args
     module_args: dict = dataclasses.field(default_factory=dict)
+    controller: str = ""          # ... or a controller-side operation of the product (RULES.controller_step)
     after: list = dataclasses.field(default_factory=list)     # ids of the steps that must be done first
     rolling: bool = False         # one host at a time, each behind a health gate
     gate: dict = dataclasses.field(default_factory=dict)      # health gate after the step: {script, parameters, expect}
+    # watch after the step: {script, parameters, until, fail, interval_seconds, timeout_seconds, progress_keys}
+    poll: dict = dataclasses.field(default_factory=dict)
     irreversible: bool = False    # cleanup only
     wave: int = 0                 # set by the engine
 

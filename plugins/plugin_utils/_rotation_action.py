@@ -15,9 +15,11 @@ and was not changed and whether a re-run is safe.
 """
 from __future__ import annotations
 
+import time
+
 from ansible.errors import AnsibleError
 
-from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError, UncertainOutcome
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import check_document, steps_of
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_render import plan_lines
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_verify import fact_mismatches
@@ -69,15 +71,23 @@ class RotationActionBase(CertopsActionBase):
     RULES = None
     SCRIPT_OUTPUT_DEPTH = 5
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._progress: list = []   # what the watches of this task's steps read, in order
+
     def perform(self, params: dict, task_vars: dict) -> dict:
         return getattr(self, f"phase_{params['phase']}")(params, task_vars)
 
     # --- read -------------------------------------------------------------------------------
     def read_state(self, role: str, inputs: dict, task_vars: dict) -> dict:
-        """{part: state} for each part the host plays (one execution each; one part for most hosts)."""
+        """{part: state} for each part the host plays (one execution each; one part for most hosts), plus what
+        the product reads from the controller for this host (a cloud API), when it has such a read."""
         state = {}
         for part, script, parameters in self.RULES.read_requests(role, inputs):
             state[part] = self.RULES.normalise(part, single_output(self.run_script(script, task_vars, parameters), script))
+        controller_read = getattr(self.RULES, "controller_read", None)
+        if controller_read is not None:
+            state.update(controller_read(role, inputs))
         return state
 
     def phase_read(self, params: dict, task_vars: dict) -> dict:
@@ -114,7 +124,7 @@ class RotationActionBase(CertopsActionBase):
         for step in steps:
             self.apply_step(document, step, secrets, task_vars, params["cleanup"], done)
             done.append(step["id"])
-        return {"changed": True, "applied": done}
+        return {"changed": True, "applied": done, "progress": self._progress}
 
     def apply_step(self, document: dict, step: dict, secrets: dict, task_vars: dict, cleanup: bool, done: list) -> None:
         label = step_label(document, step, cleanup)
@@ -122,9 +132,32 @@ class RotationActionBase(CertopsActionBase):
             reply = self.execute_step(step, secrets, task_vars)
         except StepFailure as failure:
             raise CertopsError(self.failure_message(document, step, cleanup, done, failure)) from None
-        problem = self.RULES.step_problem(step, reply) or self.health_problem(step, task_vars)
+        problem = self.step_problem(step, reply) or self.poll_problem(step, task_vars) or self.health_problem(step, task_vars)
         if problem:
             raise CertopsError(f"apply: {label} ran but {problem}. {progress(document, step, cleanup, done)} {RERUN}")
+
+    def step_problem(self, step: dict, reply) -> str:
+        """What the step's answer shows that it was not for (the product's check; "" when it has none)."""
+        check = getattr(self.RULES, "step_problem", None)
+        return check(step, reply) if check is not None else ""
+
+    def poll_problem(self, step: dict, task_vars: dict) -> str:
+        """Watch a long operation the step started (a cluster upgrade) until its read shows ``until``;
+        "" when it got there, else why not (a ``fail`` value, or the timeout)."""
+        poll = step.get("poll") or {}
+        deadline = time.monotonic() + float(poll.get("timeout_seconds", 0))
+        while poll:
+            output = single_output(self.run_script(poll["script"], task_vars, poll.get("parameters") or {}), poll["script"])
+            self._progress.append({"step": step["id"], **{key: output.get(key) for key in poll.get("progress_keys", [])}})
+            if not fact_mismatches(poll["until"], output):
+                return ""
+            failed = [key for key, values in (poll.get("fail") or {}).items() if output.get(key) in values]
+            if failed:
+                return f"its watch read {', '.join(f'{key} = {output.get(key)}' for key in failed)}"
+            if time.monotonic() >= deadline:
+                return f"its watch timed out after {poll['timeout_seconds']} s ({'; '.join(fact_mismatches(poll['until'], output))})"
+            time.sleep(float(poll.get("interval_seconds", 10)))
+        return ""
 
     def health_problem(self, step: dict, task_vars: dict) -> str:
         """The step's health gate (a read whose answer must show ``expect``); "" when it passes or there is none."""
@@ -148,11 +181,15 @@ class RotationActionBase(CertopsActionBase):
 
     def execute_step(self, step: dict, secrets: dict, task_vars: dict):
         """Run one step; StepFailure when it failed (uncertain when the connection gave no answer)."""
+        named = {parameter: secrets[name] for parameter, name in step["secrets"].items()}
         try:
+            if step["controller"]:
+                return self.RULES.controller_step(step, named)
             if step["script"]:
-                named = {parameter: secrets[name] for parameter, name in step["secrets"].items()}
                 return single_output(self.run_script(step["script"], task_vars, step["parameters"], named), step["script"])
             return self.run_module(step, task_vars)
+        except UncertainOutcome as error:
+            raise StepFailure(str(error).rstrip("."), uncertain=True) from None
         except CertopsError as error:
             raise StepFailure(str(error).rstrip("."), uncertain=False) from None
         except AnsibleError as error:
@@ -180,16 +217,32 @@ class RotationActionBase(CertopsActionBase):
 
     # --- summary ----------------------------------------------------------------------------
     def phase_summary(self, params: dict, task_vars: dict) -> dict:
-        """The closing lines: what the plan does, what this run did, and the person's next action (always shown)."""
+        """The closing lines: what the plan does, what this run did, where it stopped, and the person's next action."""
         del task_vars
         document = check_document(params.get("plan"))
-        steps, cleanup = len(document["steps"]), params["cleanup"] and params["verified"]
-        if self.check_mode:
-            outcome, state = f"Check mode: nothing was changed; {steps} step(s) planned.", "check"
-        elif params["verified"]:
-            outcome, state = f"Applied {steps} step(s); verified on every host the plan names.", "cleaned" if cleanup else "applied"
-            outcome += f" Cleanup applied {len(document['cleanup'])} step(s)." if cleanup else ""
-        else:
-            outcome, state = "Not verified in this run (was certops_verify skipped?); run again to verify.", "applied"
-        lines = document["summary"] + [outcome, f"Next: {document['next'].get(state, 'nothing')}"]
+        outcome, state = self.outcome(document, params)
+        lines = document["summary"] + [outcome] + stop_lines(document) + [f"Next: {document['next'].get(state, 'nothing')}"]
         return {"changed": False, "msg": lines, "_ansible_verbose_always": True}
+
+    def outcome(self, document: dict, params: dict) -> tuple:
+        """(the line saying what this run did, the key of the plan's ``next`` that applies)."""
+        steps, cleaned = len(document["steps"]), params["cleanup"] and params["verified"]
+        if self.check_mode:
+            return f"Check mode: nothing was changed; {steps} step(s) planned.", "check"
+        if not params["verified"]:
+            return "Not verified in this run (was certops_verify skipped?); run again to verify.", "applied"
+        line = f"Applied {steps} step(s); verified on every host the plan names."
+        if cleaned:
+            return line + f" Cleanup applied {len(document['cleanup'])} step(s).", "cleaned"
+        return line, document["status"] if document["status"] in ("waiting", "manual_gate") else "applied"
+
+
+def stop_lines(document: dict) -> list:
+    """Where the rotation stops for now: product timers and manual gates, with the exact values to enter."""
+    lines = [f"Waiting until {wait['until']}: {wait['reason']}; re-run after that: {wait['then']}." for wait in document["waits"]]
+    for gate in document["manual_gates"]:
+        values = "; ".join(f"{name} = {value}" for name, value in gate["values"].items())
+        deadline = f" (before {gate['deadline']})" if gate["deadline"] else ""
+        lines.append(f"Stopped at a manual step{deadline}: {gate['title']}. {gate['instructions']} {values}. The next run checks it "
+                     "before it goes on.")
+    return lines

@@ -39,7 +39,10 @@ class ExecResult:
 
 TRANSPORT_FAULTS = ("drop", "http500", "timeout", "auth")
 TWIN_FAULTS = ("cmdlet-error", "slow")
-FAULT_KINDS = TRANSPORT_FAULTS + TWIN_FAULTS
+# The call runs and its change is kept, then the answer is lost on the wire: the case that proves a
+# re-run recovers from a write whose outcome the controller never heard.
+LOST_ANSWER_FAULTS = ("drop-after", "timeout-after")
+FAULT_KINDS = TRANSPORT_FAULTS + TWIN_FAULTS + LOST_ANSWER_FAULTS
 
 
 class InjectedFault(Exception):

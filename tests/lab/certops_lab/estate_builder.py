@@ -4,21 +4,21 @@
 """Build a fresh Estate from a topology: hosts, their certificates (issued by the lab CA, validity
 relative to the lab clock) and the initial state of the product models.
 
-Product sections are handed to the model that owns them (``PRODUCT_MODELS``). In the ``products``
-section the string ``cert:<id>`` stands for the thumbprint of the topology certificate with that id.
+Product sections are handed to the model that owns them: a module of ``certops_lab.products`` that
+declares ``TOPOLOGY_SECTIONS`` (the section names it reads) and ``from_topology(products, estate)``.
+In the ``products`` section the string ``cert:<id>`` stands for the thumbprint of the topology
+certificate with that id.
 """
 from __future__ import annotations
 
 import datetime
-
 import importlib
 
+from certops_lab import invariants
 from certops_lab.clock import DEFAULT_START, parse_instant, parse_offset
 from certops_lab.state import Estate
 from certops_lab.topology import TopologyError
 
-# products section -> module whose from_topology(products, estate) builds it (several sections may share one).
-PRODUCT_MODELS = {"wfm": "certops_lab.products.workflow", "sharepoint": "certops_lab.products.workflow"}
 CERT_REFERENCE = "cert:"
 DEFAULT_NOT_BEFORE = "-1d"
 DEFAULT_NOT_AFTER = "+365d"
@@ -68,11 +68,21 @@ def resolve_references(value, references: dict, path: str = "products"):
     return value
 
 
+def product_models() -> dict:
+    """products section -> the product module whose from_topology(products, estate) builds it (several sections may share one)."""
+    models = {}
+    for name in invariants.load_product_models():
+        for section in getattr(importlib.import_module(name), "TOPOLOGY_SECTIONS", ()):
+            models[section] = name
+    return models
+
+
 def _build_products(estate: Estate, products: dict) -> None:
-    unknown = sorted(set(products) - set(PRODUCT_MODELS))
+    models = product_models()
+    unknown = sorted(set(products) - set(models))
     if unknown:
-        raise TopologyError(f"products.{unknown[0]}: no product model reads this section: use one of {', '.join(sorted(PRODUCT_MODELS))}")
-    for module_name in sorted({PRODUCT_MODELS[section] for section in products}):
+        raise TopologyError(f"products.{unknown[0]}: no product model reads this section: use one of {', '.join(sorted(models))}")
+    for module_name in sorted({models[section] for section in products}):
         try:
             importlib.import_module(module_name).from_topology(products, estate)
         except ValueError as error:

@@ -19,7 +19,7 @@ from typing import Optional
 from certops_lab import decoding, invariants, twins
 from certops_lab.audit import AuditLog, AuditRecord, mask_arguments
 from certops_lab.clock import LabClock, isoformat
-from certops_lab.contracts import (TRANSPORT_FAULTS, CallContext, ExecRequest, ExecResult,
+from certops_lab.contracts import (LOST_ANSWER_FAULTS, TRANSPORT_FAULTS, CallContext, ExecRequest, ExecResult,
                                    InjectedFault, InternalAction, ModuleCall, RawCommand)
 from certops_lab.faults import FaultPlan
 from certops_lab.invariants import ViolationLog, ViolationRecord
@@ -164,6 +164,10 @@ class HostRuntime:
             result = cmdlet_error_result(record.module, fault.message)
         else:
             result = self.run_twin(call, record)
+        if fault and fault.kind in LOST_ANSWER_FAULTS:
+            record.fault = fault.kind
+            self.finish(record, result)
+            raise InjectedFault(fault.kind.split("-", 1)[0])
         return self.finish(record, result)
 
     def new_record(self, call: ModuleCall, number: int) -> AuditRecord:

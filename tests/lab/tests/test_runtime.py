@@ -86,6 +86,17 @@ def test_transport_fault_raises_injected_fault_before_the_twin_runs(lab, kind):
     assert (record["fault"], record["failed"], record["mutating"]) == (kind, True, False)
 
 
+@pytest.mark.parametrize("kind, wire", [("drop-after", "drop"), ("timeout-after", "timeout")])
+def test_lost_answer_fault_applies_the_change_then_loses_the_reply(lab, kind, wire):
+    lab.faults.add("win01", 1, kind)
+    with pytest.raises(InjectedFault) as caught:
+        lab.host("win01").run_module_call(make_directory())
+    assert caught.value.kind == wire
+    assert lab.estate.hosts["win01"].files.exists(DIRECTORY)
+    record = lab.audit.records()[0]
+    assert (record["fault"], record["mutating"], record["changed"]) == (kind, True, True)
+
+
 def test_cmdlet_error_fault_fails_the_call_without_mutating(lab):
     lab.faults.add("win01", 1, "cmdlet-error", message="Access is denied.")
     outcome = lab.host("win01").run_module_call(make_directory())

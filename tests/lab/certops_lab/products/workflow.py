@@ -23,6 +23,7 @@ from certops_lab.products import sharepoint as sp
 from certops_lab.products import wfm
 from certops_lab.state import product_codec
 
+TOPOLOGY_SECTIONS = ("wfm", "sharepoint")
 INVALID_JWT = {
     "error_description": "Invalid JWT token. Could not resolve issuer token.",
     "x-ms-diagnostics": '3000006;reason="Token contains invalid signature.";category="invalid_client"',
