@@ -46,6 +46,12 @@ class StepFailure(CertopsError):
         self.uncertain = uncertain
 
 
+def transport_error(error: Exception) -> str:
+    """One line for an exception from the connection: its type when the text says little."""
+    text = " ".join(str(error).split())
+    return text if isinstance(error, AnsibleError) else f"{type(error).__name__}: {text}"
+
+
 def step_label(document: dict, step: dict, cleanup: bool) -> str:
     steps = document["cleanup" if cleanup else "steps"]
     number = next(index for index, item in enumerate(steps, start=1) if item["id"] == step["id"])
@@ -99,8 +105,9 @@ class RotationActionBase(CertopsActionBase):
             return {"changed": False, "role": role, "state": self.read_state(role, params, task_vars)}
         except CertopsError as error:
             return {"changed": False, "role": role, "state": None, "read_error": str(error)}
-        except AnsibleError as error:
-            return {"changed": False, "role": role, "state": None, "read_error": f"unreachable over WinRM ({error})", "unreachable_host": True}
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # Any transport failure (see execute_step) means this host cannot be read now.
+            return {"changed": False, "role": role, "state": None, "read_error": transport_error(error), "unreachable_host": True}
 
     # --- plan -------------------------------------------------------------------------------
     def phase_plan(self, params: dict, task_vars: dict) -> dict:
@@ -166,8 +173,8 @@ class RotationActionBase(CertopsActionBase):
             return ""
         try:
             output = single_output(self.run_script(gate["script"], task_vars, gate.get("parameters") or {}), gate["script"])
-        except (CertopsError, AnsibleError) as error:
-            return f"its health gate ({gate['script']}) could not be read: {error}; the roll stopped here"
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            return f"its health gate ({gate['script']}) could not be read: {transport_error(error)}; the roll stopped here"
         mismatches = fact_mismatches(gate["expect"], output)
         return f"its health gate failed ({'; '.join(mismatches)}); the roll stopped here" if mismatches else ""
 
@@ -192,8 +199,11 @@ class RotationActionBase(CertopsActionBase):
             raise StepFailure(str(error).rstrip("."), uncertain=True) from None
         except CertopsError as error:
             raise StepFailure(str(error).rstrip("."), uncertain=False) from None
-        except AnsibleError as error:
-            raise StepFailure(" ".join(str(error).split()), uncertain=True) from None
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # The connection plugin and the HTTP stack under it raise their own types (a dropped
+            # connection surfaces as requests' ConnectionError): whatever it is, the request was
+            # sent and no answer came back, so the outcome is unknown.
+            raise StepFailure(transport_error(error), uncertain=True) from None
 
     def run_module(self, step: dict, task_vars: dict) -> dict:
         reply = self._execute_module(module_name=step["module"], module_args=step["module_args"], task_vars=task_vars)

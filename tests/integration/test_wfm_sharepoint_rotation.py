@@ -9,7 +9,7 @@ import time
 import pytest
 
 from wfm_sharepoint_lab import (HOSTS, ROLE_TASK, ROTATE, calls_per_host, dump, failure_messages, farms, issuer_thumbprints, mutating,
-                                role_vars, root_thumbprints, store_thumbprints, topology, write_pfx)
+                                plan_document, role_vars, root_thumbprints, store_thumbprints, topology, write_pfx)
 
 
 @pytest.fixture(name="estate")
@@ -38,9 +38,17 @@ def test_fresh_rotation_switches_workflow_manager_after_sharepoint_trusts_the_ne
     assert estate.violations() == []
     records = estate.audit()
     order = [record["script"] for record in mutating(records) if record["script"]]
-    assert order == ["windows_certificate_key_access", "sp_trusted_root_authority_set", "sp_trusted_security_token_issuer_set",
-                     "wfm_outbound_certificate_set"]
+    # Wave 1 runs on the hosts in parallel (the order across hosts is free); the switch is wave 2, last.
+    assert sorted(order[:3]) == ["sp_trusted_root_authority_set", "sp_trusted_security_token_issuer_set", "windows_certificate_import"]
+    assert order[3:] == ["wfm_outbound_certificate_set"]
+    assert order.index("sp_trusted_root_authority_set") < order.index("sp_trusted_security_token_issuer_set")
     print(f"\nrotation: {elapsed:.1f}s, module executions per host {calls_per_host(records)}")
+
+
+def test_rotation_makes_read_plus_writes_plus_one_verify_executions_per_host(estate):
+    assert rotate(estate).returncode == 0
+    # wfm01: read, stage, switch, verify; sp01: read, root authority, issuer, verify; sp02: read only.
+    assert calls_per_host(estate.audit()) == {"wfm01": 4, "sp01": 4, "sp02": 1}
 
 
 def test_rerun_after_rotation_reports_no_change(estate):
@@ -50,24 +58,28 @@ def test_rerun_after_rotation_reports_no_change(estate):
     assert run.returncode == 0, dump(run)
     assert {host: run.stats[host]["changed"] for host in HOSTS} == dict.fromkeys(HOSTS, 0)
     assert mutating(estate.audit()[before:]) == []
+    assert plan_document(run)["status"] == "converged"
     print(f"\nre-run: module executions per host {calls_per_host(estate.audit()[before:])}")
 
 
-def test_check_mode_changes_nothing_and_prints_the_plan_in_order(estate):
+def test_check_mode_changes_nothing_reads_each_host_once_and_prints_the_plan_in_order(estate):
     before = farms(estate)
     run = rotate(estate, check=True)
     assert run.returncode == 0, dump(run)
     records = estate.audit()
     assert records and mutating(records) == [] and all(record["check_mode"] for record in records)
     assert farms(estate) == before
-    plans = [step["action"] for task in ("Add the new certificate as a SharePoint trusted root authority",
-                                         "Add a SharePoint trusted security token issuer for the new certificate",
-                                         "Make the new certificate Workflow Manager's outbound certificate")
-             for result in run.results(ROLE_TASK + task).values() for step in result.get("plan", [])]
-    assert plans == ["create trusted root authority", "create trusted security token issuer", "switch Workflow Manager outbound certificate"]
-    assert "plan: wfm01: copy the PFX" in run.results(ROLE_TASK + "Plan the import of the PFX")["wfm01"]["msg"]
-    printed = next(iter(run.results(ROLE_TASK + "Print the plan of the activation and the verification").values()))["msg"]
-    assert [line.split(": ", 1)[0] for line in printed[:3]] == ["sp01", "sp01", "wfm01"] and printed[3].startswith("verify that")
+    assert calls_per_host(records) == dict.fromkeys(HOSTS, 1)
+    document = plan_document(run)
+    assert [(step["host"], step["action"], step["wave"]) for step in document["steps"]] == [
+        ("wfm01", "stage certificate", 1), ("sp01", "create trusted root authority", 1),
+        ("sp01", "create trusted security token issuer", 1), ("wfm01", "switch outbound certificate", 2)]
+    printed = next(iter(run.results(ROLE_TASK + "Show the plan").values()))["msg"]
+    assert printed[0].startswith("certops plan (wfm_sharepoint, plan v1") and "4 step(s) in 2 wave(s)" in printed[0]
+    assert [line.split(":", 1)[0].strip() for line in printed if line.startswith("  ") and ". " in line[:6]][:4] == [
+        "1. wfm01", "2. sp01", "3. sp01", "4. wfm01"]
+    summary = next(iter(run.results(ROLE_TASK + "Summary").values()))["msg"]
+    assert "Check mode: nothing was changed; 4 step(s) planned." in summary
     print(f"\nplan: module executions per host {calls_per_host(records)}")
 
 

@@ -44,7 +44,7 @@ def test_hostile_issuer_names_reach_powershell_only_as_parameters(estate):
 def test_hostile_service_uri_reaches_powershell_only_as_a_parameter(estate):
     run = estate.run_playbook(ROTATE, extra_vars=role_vars(estate.pfx_path, wfm_sharepoint_service_uri=HOSTILE))
     assert run.returncode != 0 and "did not answer at the service URI" in failure_messages(run)
-    reads = [record for record in estate.audit() if record["script"] == "wfm_outbound_certificate_get"]
+    reads = [record for record in estate.audit() if record["script"] == "wfm_host_get" and record["parameters"]["parameters"].get("ServiceUri")]
     assert [record["parameters"]["parameters"]["ServiceUri"] for record in reads] == [HOSTILE]
     assert {script_digest(record) for record in reads} <= shipped_script_digests()
     assert mutating(estate.audit()) == []
@@ -60,8 +60,8 @@ def test_pfx_password_appears_in_no_output_audit_or_state(estate):
     assert PFX_PASSWORD not in json.dumps(estate.audit()) + json.dumps([estate.state(host) for host in ("wfm01", "sp01", "sp02")])
 
 
-def test_stage_tag_installs_and_a_pasted_thumbprint_of_it_is_cleaned_and_rotated(estate):
-    staged = estate.run_playbook(ROTATE, "--tags", "certops_stage", extra_vars=role_vars(estate.pfx_path))
+def test_stop_after_stage_installs_and_a_pasted_thumbprint_of_it_is_cleaned_and_rotated(estate):
+    staged = estate.run_playbook(ROTATE, extra_vars=role_vars(estate.pfx_path, wfm_sharepoint_stop_after="stage"))
     assert staged.returncode == 0, dump(staged)
     assert farms(estate)["wfm"]["current"] != estate.new_thumbprint and estate.new_thumbprint not in issuer_thumbprints(estate)
     thumbprint = estate.new_thumbprint

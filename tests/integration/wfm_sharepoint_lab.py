@@ -17,16 +17,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from ansible_collections.certops.microsoft.plugins.plugin_utils._scripts import load_script, shipped_script_names
 from certops_lab.pytest_plugin import REPO_ROOT, TOPOLOGY_DIR
 
 ROTATE = os.path.join(REPO_ROOT, "playbooks", "rotate.yml")
-SCRIPT_DIR = os.path.join(REPO_ROOT, "plugins", "plugin_utils", "scripts")
 # Distinctive, so that a leak is found by a plain substring search of every output.
 PFX_PASSWORD = "Wfm-Pfx-Secret-4c8e1b!"
 SERVICE_URI = "https://wfm.lab.test:12290/"
 SERVICE_ACCOUNT = "LAB\\svc-wfm"
 HOSTS = ("wfm01", "sp01", "sp02")
 ROLE_TASK = "certops.microsoft.wfm_sharepoint : "   # how the JSON callback names the role's tasks
+PLAN_TASK = "Plan the rotation (controller only; refuses before any change, with every reason)"
 KEY_USAGE_FLAGS = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
                    "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
 
@@ -111,12 +112,8 @@ def calls_per_host(records) -> dict:
 
 
 def shipped_script_digests() -> set:
-    """The audit's digest (first 16 hex digits of the SHA-256, see certops_lab.audit) of every shipped certops script."""
-    digests = set()
-    for name in os.listdir(SCRIPT_DIR):
-        with open(os.path.join(SCRIPT_DIR, name), encoding="utf-8") as handle:
-            digests.add(hashlib.sha256(handle.read().encode("utf-8")).hexdigest()[:16])
-    return digests
+    """The audit's digest (first 16 hex digits of the SHA-256, see certops_lab.audit) of every certops script as sent."""
+    return {hashlib.sha256(load_script(name).encode("utf-8")).hexdigest()[:16] for name in shipped_script_names()}
 
 
 def failure_messages(run) -> str:
@@ -128,6 +125,11 @@ def failure_messages(run) -> str:
                 if (result.get("failed") or result.get("unreachable")) and not result.get("ignore_errors"):
                     messages.append(str(result.get("msg", "")))
     return "\n".join(messages) or run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def plan_document(run) -> dict:
+    """The plan document the role's plan task returned."""
+    return next(iter(run.results(ROLE_TASK + PLAN_TASK).values()))["plan"]
 
 
 def dump(run) -> str:

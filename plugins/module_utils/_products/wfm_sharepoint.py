@@ -231,12 +231,11 @@ def plan(params: dict, reads: dict, context: dict) -> Plan:
     gates.close()
     states = host_states(reads, params, topology, gates)
     gates.close()
-    references = states[topology.primary]["wfm"]["references"]
-    certificate = certificate if certificate.base64_der else gates.run(installed_certificate, certificate, states, topology, params, now)
-    gates.close()
-    farms = farms_of(states, topology)
+    references, farms = states[topology.primary]["wfm"]["references"], farms_of(states, topology)
     consumer_gates(gates, farms, references, certificate.thumbprint)
     rotation_gates(gates, farms, references, certificate.thumbprint)
+    gates.close()
+    certificate = certificate if certificate.base64_der else gates.run(installed_certificate, certificate, states, topology, params, now)
     gates.close()
     decided = {**options, "certificate": certificate, "topology": topology, "states": states, "farms": farms, "references": references,
                "now": now}

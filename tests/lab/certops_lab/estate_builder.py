@@ -33,8 +33,8 @@ def _certificate_request(entry: dict, now) -> dict:
             "hash_name": entry.get("hash", "sha256"), "self_signed": bool(entry.get("self_signed", False))}
 
 
-def _place_certificate(host, entry: dict, ca, now) -> str:
-    certificate, key = ca.issue(**_certificate_request(entry, now))
+def _place_certificate(host, entry: dict, issued: tuple) -> str:
+    certificate, key = issued
     store = host.store(entry.get("store_location", "LocalMachine"), entry.get("store_name", "My"))
     stored = store.add(certificate, key if entry.get("private_key", True) else None,
                        exportable=bool(entry.get("exportable", True)), friendly_name=entry.get("friendly_name", ""))
@@ -43,14 +43,26 @@ def _place_certificate(host, entry: dict, ca, now) -> str:
     return stored.thumbprint
 
 
-def _add_host(estate: Estate, spec, ca, references: dict) -> None:
+def _issue_or_copy(spec, index: int, entry: dict, ca, now, issued: dict) -> tuple:
+    """A new certificate from the lab CA, or (copy_of) the one another host's entry got: farms share certificates."""
+    if "copy_of" not in entry:
+        return ca.issue(**_certificate_request(entry, now))
+    if entry["copy_of"] not in issued:
+        known = ", ".join(sorted(issued)) or "none"
+        raise TopologyError(f"hosts.{spec.name}.certificates.{index}.copy_of: no certificate has id {entry['copy_of']!r} "
+                            f"(ids: {known}); copy a certificate that a host earlier in the topology defines")
+    return issued[entry["copy_of"]]
+
+
+def _add_host(estate: Estate, spec, ca, references: dict, issued: dict) -> None:
     host = estate.add_host(spec.name, roles=list(spec.roles), user=spec.username)
     for index, entry in enumerate(spec.certificates):
-        thumbprint = _place_certificate(host, entry, ca, estate.clock)
+        pair = _issue_or_copy(spec, index, entry, ca, estate.clock, issued)
+        thumbprint = _place_certificate(host, entry, pair)
         if entry.get("id"):
             if entry["id"] in references:
                 raise TopologyError(f"hosts.{spec.name}.certificates.{index}.id: {entry['id']!r} is used twice: give each certificate its own id")
-            references[entry["id"]] = thumbprint
+            references[entry["id"]], issued[entry["id"]] = thumbprint, pair
 
 
 def resolve_references(value, references: dict, path: str = "products"):
@@ -104,7 +116,8 @@ def build_estate(topology, ca) -> Estate:
     """A new Estate for ``topology``; certificates are issued by ``ca`` relative to the topology clock."""
     estate = Estate(clock=start_instant(topology.clock))
     references: dict = {}
+    issued: dict = {}
     for spec in topology.hosts.values():
-        _add_host(estate, spec, ca, references)
+        _add_host(estate, spec, ca, references, issued)
     _build_products(estate, resolve_references(topology.products, references))
     return estate

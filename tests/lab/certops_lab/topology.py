@@ -72,6 +72,9 @@ def _explain(error) -> str:
         return f"{value!r} is not a valid name: start with a letter, then letters, digits or '-' (at most 63)"
     if kind == "required":
         return f"{error.message}: add it"
+    if kind == "anyOf" and all("required" in option for option in error.validator_value):
+        names = " or ".join(repr(option["required"][0]) for option in error.validator_value)
+        return f"{names} is a required property: add one of them"
     return error.message
 
 

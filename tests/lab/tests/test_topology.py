@@ -27,7 +27,7 @@ TOPOLOGIES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
     ({"hosts": {"wfm01": {"username": "svc@lab.test"}}}, "hosts.wfm01.username: 'svc@lab.test': use a plain user name"),
     ({"hosts": {"wfm01": {"certificates": [{"subject": "CN=x", "not_after": "10 days"}]}}},
      "hosts.wfm01.certificates.0.not_after: '10 days' is not an offset: write a signed number and a unit"),
-    ({"hosts": {"wfm01": {"certificates": [{"not_after": "+1d"}]}}}, "hosts.wfm01.certificates.0: 'subject' is a required property: add it"),
+    ({"hosts": {"wfm01": {"certificates": [{"not_after": "+1d"}]}}}, "hosts.wfm01.certificates.0: 'subject' or 'copy_of' is a required property: add one of them"),
     ({"hosts": {"wfm01": {"portt": 5}}}, "hosts.wfm01: Additional properties are not allowed ('portt' was unexpected); allowed keys here:"),
     ({"hosts": {"1bad": {}}}, "hosts: '1bad' is not a valid name"),
     ({"host": {}}, "(top level): 'hosts' is a required property: add it"),
@@ -160,7 +160,7 @@ def test_build_estate_resolves_certificate_ids_in_the_products_section(lab_ca):
 
 
 @pytest.mark.parametrize("products,message", [
-    ({"adfs": {}}, "products.adfs: no product model reads this section: use one of sharepoint, wfm"),
+    ({"nosuch": {}}, "products.nosuch: no product model reads this section: use one of "),
     ({"wfm": [{"name": "w", "outbound_certificate": "cert:nope"}]}, "products.wfm.0.outbound_certificate: no certificate has id 'nope'"),
     ({"wfm": [{"name": "w"}]}, "products.wfm entry 'w' lacks service_uri"),
 ])
@@ -168,6 +168,22 @@ def test_build_estate_reports_product_mistakes_as_topology_errors(lab_ca, produc
     with pytest.raises(TopologyError) as caught:
         build_estate(load_topology({"hosts": {"win01": {}}, "products": products}), lab_ca)
     assert message in str(caught.value)
+
+
+def test_build_estate_copies_a_certificate_with_its_key_to_another_host_with_that_hosts_acl(lab_ca):
+    topology = load_topology({"hosts": {"a": {"certificates": [{"subject": "CN=farm", "id": "farm", "acl": ["LAB\\svc"]}]},
+                                        "b": {"certificates": [{"copy_of": "farm", "exportable": False, "acl": ["LAB\\other"]}]}}})
+    estate = build_estate(topology, lab_ca)
+    original, = _entries(estate, "a")
+    copy, = _entries(estate, "b")
+    assert copy.der == original.der and copy.private_key == original.private_key and not copy.exportable
+    assert copy.key_readable_by("LAB\\other") and not copy.key_readable_by("LAB\\svc")
+
+
+def test_build_estate_refuses_a_copy_of_an_unknown_certificate(lab_ca):
+    with pytest.raises(TopologyError, match=r"hosts.b.certificates.0.copy_of: no certificate has id 'nope' \(ids: farm\)"):
+        build_estate(load_topology({"hosts": {"a": {"certificates": [{"subject": "CN=farm", "id": "farm"}]},
+                                              "b": {"certificates": [{"copy_of": "nope"}]}}}), lab_ca)
 
 
 def test_build_estate_refuses_a_certificate_id_used_twice(lab_ca):

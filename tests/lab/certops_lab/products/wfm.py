@@ -25,6 +25,8 @@ Topology (the ``wfm`` list under ``products:``, handed over by ``from_topology``
           version: "1.0 CU3"                         # optional, default "1.0 CU3"
           outbound_certificate: cert:wfm-outbound    # current outbound certificate (thumbprint, or
                                                      # cert:<id> of a topology certificate)
+          previous_certificate: cert:wfm-old         # optional: the certificate it replaced (a
+                                                     # farm that was switched before the lab started)
 
 The certificate itself must already be in LocalMachine\\My of the farm's hosts (the topology's
 certificate section puts it there; the loader turns ``cert:<id>`` into its thumbprint).
@@ -134,7 +136,8 @@ def farm_from_entry(entry: dict, estate) -> WorkflowFarm:
     unknown = [host for host in entry["hosts"] if host not in estate.hosts]
     if unknown:
         raise ValueError(f"products.wfm {entry['name']!r}: unknown hosts {', '.join(unknown)}")
-    thumbprint = str(entry["outbound_certificate"]).upper()
+    thumbprint, previous = str(entry["outbound_certificate"]).upper(), str(entry.get("previous_certificate") or "").upper()
     return WorkflowFarm(name=entry["name"], service_uri=entry["service_uri"], hosts=list(entry["hosts"]),
                         service_account=entry["service_account"], version=entry.get("version", DEFAULT_VERSION),
-                        current=thumbprint, created_with=thumbprint, history=[thumbprint])
+                        current=thumbprint, previous=previous, created_with=previous or thumbprint,
+                        history=[item for item in (previous, thumbprint) if item])
