@@ -14,8 +14,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._errors import C
 from ansible_collections.certops.microsoft.plugins.module_utils._key_access import checked_accounts, missing_readers
 from ansible_collections.certops.microsoft.plugins.module_utils._plan import plan_step
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
-from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
-from ansible_collections.certops.microsoft.plugins.plugin_utils._trust_action import host_of, single_output
+from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase, host_of, single_output
 
 SCRIPT = "windows_certificate_key_access"
 ARGUMENT_SPEC = {

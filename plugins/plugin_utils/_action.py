@@ -43,6 +43,18 @@ def script_failure_message(name: str, reply: dict) -> str:
     return f"certops script {name} failed on the target: {'; '.join(reasons) or 'it returned no error record'}"
 
 
+def single_output(reply: dict, script: str) -> dict:
+    """The one object a certops script writes to the pipeline."""
+    output = reply.get("output") or []
+    if len(output) != 1 or not isinstance(output[0], dict):
+        raise CertopsError(f"script {script} returned {len(output)} output objects instead of one: {output!r:.200}")
+    return output[0]
+
+
+def host_of(task_vars: dict) -> str:
+    return str(task_vars.get("inventory_hostname") or "")
+
+
 def argument_errors(outcome) -> str:
     """All validation errors of a ValidationResult, an unknown option said as such."""
     return "; ".join(f"unsupported option {error.msg}" if isinstance(error, UnsupportedError) else error.msg for error in outcome.errors.errors)

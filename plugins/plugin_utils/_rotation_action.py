@@ -25,7 +25,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._rotation_render
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_verify import fact_mismatches
 from ansible_collections.certops.microsoft.plugins.module_utils._time import utc_now
 from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
-from ansible_collections.certops.microsoft.plugins.plugin_utils._trust_action import host_of, single_output
+from ansible_collections.certops.microsoft.plugins.plugin_utils._action import host_of, single_output
 
 PHASE_SPEC = {
     "phase": {"type": "str", "required": True, "choices": ["read", "plan", "apply", "verify", "summary"]},
@@ -232,7 +232,9 @@ class RotationActionBase(CertopsActionBase):
         document = check_document(params.get("plan"))
         outcome, state = self.outcome(document, params)
         lines = document["summary"] + [outcome] + stop_lines(document) + [f"Next: {document['next'].get(state, 'nothing')}"]
-        return {"changed": False, "msg": lines, "_ansible_verbose_always": True}
+        # What ansible.builtin.set_stats returns: AWX / Automation Platform shows the plan to an approval node.
+        stats = {"data": {"certops_plans": {document["product"]: document}}, "per_host": False, "aggregate": True}
+        return {"changed": False, "msg": lines, "_ansible_verbose_always": True, "ansible_stats": stats}
 
     def outcome(self, document: dict, params: dict) -> tuple:
         """(the line saying what this run did, the key of the plan's ``next`` that applies)."""

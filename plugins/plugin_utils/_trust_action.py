@@ -18,19 +18,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._public_certific
 from ansible_collections.certops.microsoft.plugins.module_utils._plan import plan_step
 from ansible_collections.certops.microsoft.plugins.module_utils._sp_trust import entries_to_remove, refuse_protected_removal
 from ansible_collections.certops.microsoft.plugins.module_utils._time import utc_now
-from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
-
-
-def single_output(reply: dict, script: str) -> dict:
-    """The one object a certops script writes to the pipeline."""
-    output = reply.get("output") or []
-    if len(output) != 1 or not isinstance(output[0], dict):
-        raise CertopsError(f"script {script} returned {len(output)} output objects instead of one: {output!r:.200}")
-    return output[0]
-
-
-def host_of(task_vars: dict) -> str:
-    return str(task_vars.get("inventory_hostname") or "")
+from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase, host_of, single_output
 
 
 class NestedOutputActionBase(CertopsActionBase):

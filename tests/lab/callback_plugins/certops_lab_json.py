@@ -20,7 +20,8 @@ DOCUMENTATION = """
     short_description: the whole playbook run as one JSON document (certops lab tests)
     description:
       - Prints one JSON object with C(plays) (each with its C(tasks), each with per-host results under C(hosts))
-        and C(stats) (per-host counters) once the run ends.
+        and C(stats) (per-host counters) once the run ends, with C(custom_stats) (what set_stats gathered for the
+        whole run, as AWX receives it).
 """
 
 STAT_KEYS = ("ok", "changed", "failures", "unreachable", "skipped", "rescued", "ignored")
@@ -75,4 +76,5 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats):
         summary = {host: {key: value for key, value in stats.summarize(host).items() if key in STAT_KEYS}
                    for host in sorted(stats.processed)}
-        self._display.display(json.dumps({"plays": self.plays, "stats": summary}, cls=AnsibleJSONEncoder, sort_keys=True))
+        custom = dict(stats.custom.get("_run", {})) if hasattr(stats, "custom") else {}
+        self._display.display(json.dumps({"plays": self.plays, "stats": summary, "custom_stats": custom}, cls=AnsibleJSONEncoder, sort_keys=True))

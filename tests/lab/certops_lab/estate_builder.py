@@ -22,6 +22,8 @@ from certops_lab.topology import TopologyError
 CERT_REFERENCE = "cert:"
 DEFAULT_NOT_BEFORE = "-1d"
 DEFAULT_NOT_AFTER = "+365d"
+# What a Windows CA's Computer or Web Server template sets on a leaf certificate.
+DEFAULT_KEY_USAGE = ("digital_signature", "key_encipherment")
 
 
 def _certificate_request(entry: dict, now) -> dict:
@@ -30,7 +32,8 @@ def _certificate_request(entry: dict, now) -> dict:
             "not_before": now + parse_offset(entry.get("not_before", DEFAULT_NOT_BEFORE)),
             "not_after": now + parse_offset(entry.get("not_after", DEFAULT_NOT_AFTER)),
             "key_type": entry.get("key_type", "rsa"), "key_size": entry.get("key_size"),
-            "hash_name": entry.get("hash", "sha256"), "self_signed": bool(entry.get("self_signed", False))}
+            "hash_name": entry.get("hash", "sha256"), "self_signed": bool(entry.get("self_signed", False)),
+            "key_usage": tuple(entry.get("key_usage", DEFAULT_KEY_USAGE)), "ekus": tuple(entry.get("extended_key_usage", ()))}
 
 
 def _place_certificate(host, entry: dict, issued: tuple) -> str:

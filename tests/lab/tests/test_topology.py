@@ -10,6 +10,7 @@ import os
 import stat
 
 import pytest
+from cryptography import x509
 import yaml
 
 from certops_lab.estate_builder import build_estate
@@ -178,6 +179,19 @@ def test_build_estate_copies_a_certificate_with_its_key_to_another_host_with_tha
     copy, = _entries(estate, "b")
     assert copy.der == original.der and copy.private_key == original.private_key and not copy.exportable
     assert copy.key_readable_by("LAB\\other") and not copy.key_readable_by("LAB\\svc")
+
+
+def test_build_estate_gives_leaf_certificates_the_computer_template_key_usages_unless_told_otherwise(lab_ca):
+    topology = load_topology({"hosts": {"a": {"certificates": [
+        {"subject": "CN=default"},
+        {"subject": "CN=tls", "key_usage": ["digital_signature"], "extended_key_usage": ["server_auth", "1.3.6.1.4.1.311.21.5"]},
+        {"subject": "CN=bare", "key_usage": []}]}}})
+    by_name = {entry.certificate.subject.rfc4514_string(): entry.certificate for entry in _entries(build_estate(topology, lab_ca), "a")}
+    usage = by_name["CN=default"].extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.key_encipherment and not usage.data_encipherment
+    ekus = by_name["CN=tls"].extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert [oid.dotted_string for oid in ekus] == ["1.3.6.1.5.5.7.3.1", "1.3.6.1.4.1.311.21.5"]
+    assert not [ext for ext in by_name["CN=bare"].extensions if isinstance(ext.value, x509.KeyUsage)]
 
 
 def test_build_estate_refuses_a_copy_of_an_unknown_certificate(lab_ca):
