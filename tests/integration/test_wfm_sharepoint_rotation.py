@@ -80,13 +80,13 @@ def test_check_mode_changes_nothing_reads_each_host_once_and_prints_the_plan_in_
         "1. wfm01", "2. sp01", "3. sp01", "4. wfm01"]
     summary = next(iter(run.results(ROLE_TASK + "Summary").values()))["msg"]
     assert "Check mode: nothing was changed; 4 step(s) planned." in summary
+    print(f"\nplan: module executions per host {calls_per_host(records)}")
 
 
 def test_the_plan_reaches_awx_as_set_stats_data(estate):
     run = rotate(estate, check=True)
     assert run.returncode == 0, dump(run)
     assert run.json["custom_stats"] == {"certops_plans": {"wfm_sharepoint": plan_document(run)}}
-    print(f"\nplan: module executions per host {calls_per_host(records)}")
 
 
 def test_cleanup_removes_only_the_retired_trust_and_certificate(estate):
