@@ -13,7 +13,7 @@ options:
   phase:
     description:
       - V(read) runs on every host of the product's groups and makes one WinRM execution there; it returns the product state
-        as data in RV(state). A host that cannot be read is not failed here: its RV(read_error) reaches the plan phase, which
+        as data in RV(state). A host that cannot be read is not failed here; its RV(read_error) reaches the plan phase, which
         refuses with every reason at once.
       - V(plan) runs once (C(run_once)), on the controller only. It checks every input and the state of every host and either
         refuses, naming each problem and its fix, before any change, or returns the plan document RV(plan) (schema
@@ -42,21 +42,4 @@ options:
         steps are kept apart for this; run them only after verify succeeded in the same run.
     type: bool
     default: false
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-    details:
-      - The read and plan phases run in check mode and change nothing; the plan phase reports C(changed) when the plan has
-        steps. The apply phase makes no call in check mode. Nothing is written to any host.
-  diff_mode:
-    support: none
-    details: The plan document (RV(plan)) says what changes, host by host.
-  platform:
-    platforms: windows
 """

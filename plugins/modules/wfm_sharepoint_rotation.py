@@ -12,7 +12,7 @@ short_description: Rotate Workflow Manager's outbound certificate and every Shar
 version_added: 0.2.0
 description:
   - One phase of the rotation engine (O(phase)) for Workflow Manager and SharePoint; the role
-    M(certops.microsoft.wfm_sharepoint) (role) runs the phases in order and is the way to use it.
+    C(certops.microsoft.wfm_sharepoint) runs the phases in order and is the way to use it.
   - V(read) on each Workflow Manager host reads every certificate of C(LocalMachine\My) with its key readers and, on the
     first host of the group, the outbound certificate references (C(Get-WFOutboundCertificate), never C(Get-WFFarm));
     on each SharePoint server it reads the farm Id, the realm, the trusted security token issuers and the trusted root authorities.
@@ -31,7 +31,16 @@ requirements:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - certops.microsoft.windows_action
   - certops.microsoft.rotation
+attributes:
+  check_mode:
+    details:
+      - The read and plan phases run in check mode and change nothing; the plan phase reports C(changed) when the plan has
+        steps. The apply phase makes no call in check mode.
+  diff_mode:
+    support: none
+    details: The plan document (RV(plan)) says what changes, host by host.
 options:
   service_uri:
     description:

@@ -29,20 +29,8 @@ if ($ServiceUri) {
     $references = @(Get-CertopsOutboundReference -ServiceUri $ServiceUri)
 }
 
-# https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.x509store.-ctor
-$store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'LocalMachine')
-$store.Open([System.Security.Cryptography.X509Certificates.OpenFlags]::ReadOnly)
-try {
-    $certificates = foreach ($certificate in $store.Certificates) {
-        ConvertTo-CertopsCertificateFact -Certificate $certificate -StoreLocation 'LocalMachine' -StoreName 'My' -Readers
-    }
-}
-finally {
-    $store.Close()
-}
-
 [PSCustomObject]@{
     ServiceUri = $ServiceUri
     References = $references
-    Certificates = @($certificates)
+    Certificates = @(Get-CertopsMachineStoreFact -StoreName 'My' -Readers)
 }

@@ -123,3 +123,20 @@ Function ConvertTo-CertopsCertificateFact {
         KeyReaders = $key.KeyReaders
     }
 }
+
+Function Get-CertopsMachineStoreFact {
+    # Every certificate of LocalMachine\<StoreName> as facts, read only.
+    param ([string]$StoreName = 'My', [switch]$Readers)
+
+    # https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.x509store.-ctor
+    $store = [System.Security.Cryptography.X509Certificates.X509Store]::new($StoreName, 'LocalMachine')
+    $store.Open([System.Security.Cryptography.X509Certificates.OpenFlags]::ReadOnly)
+    try {
+        foreach ($certificate in $store.Certificates) {
+            ConvertTo-CertopsCertificateFact -Certificate $certificate -StoreLocation 'LocalMachine' -StoreName $StoreName -Readers:$Readers
+        }
+    }
+    finally {
+        $store.Close()
+    }
+}
