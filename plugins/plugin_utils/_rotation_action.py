@@ -116,7 +116,10 @@ class RotationActionBase(CertopsActionBase):
         context = {"groups": task_vars.get("groups") or {}, "play_hosts": list(task_vars.get("ansible_play_hosts_all") or []),
                    "now": utc_now()}
         document = self.RULES.plan(params, params["reads"], context).to_dict()
-        return {"changed": bool(document["steps"]) and self.check_mode, "plan": document, "lines": plan_lines(document)}
+        # What ansible.builtin.set_stats returns, so that AWX / Automation Platform hands the plan to the
+        # workflow's next node (an approval shows it) without another task.
+        stats = {"data": {"certops_plans": {document["product"]: document}}, "per_host": False, "aggregate": True}
+        return {"changed": bool(document["steps"]) and self.check_mode, "plan": document, "lines": plan_lines(document), "ansible_stats": stats}
 
     # --- apply ------------------------------------------------------------------------------
     def phase_apply(self, params: dict, task_vars: dict) -> dict:
@@ -232,9 +235,7 @@ class RotationActionBase(CertopsActionBase):
         document = check_document(params.get("plan"))
         outcome, state = self.outcome(document, params)
         lines = document["summary"] + [outcome] + stop_lines(document) + [f"Next: {document['next'].get(state, 'nothing')}"]
-        # What ansible.builtin.set_stats returns: AWX / Automation Platform shows the plan to an approval node.
-        stats = {"data": {"certops_plans": {document["product"]: document}}, "per_host": False, "aggregate": True}
-        return {"changed": False, "msg": lines, "_ansible_verbose_always": True, "ansible_stats": stats}
+        return {"changed": False, "msg": lines, "_ansible_verbose_always": True}
 
     def outcome(self, document: dict, params: dict) -> tuple:
         """(the line saying what this run did, the key of the plan's ``next`` that applies)."""
