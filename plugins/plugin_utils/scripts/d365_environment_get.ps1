@@ -5,7 +5,8 @@
 # certops-script: d365_environment_get
 # The D365 Finance + Operations on-premises pieces of a certificate rotation, read from one
 # Orchestrator node in one execution (certificate-rotation-on-prem):
-# - ConfigTemplate.xml of the Infrastructure scripts (the new thumbprints; Configure-CredentialsJson.ps1 reads it);
+# - ConfigTemplate.xml of the Infrastructure scripts (the new thumbprints; Configure-CredentialsJson.ps1 reads it)
+#   and, when given, the old one (InfrastructureOld, named by the page's first step: the old thumbprints);
 # - localagent-config.json (serviceFabric.certificateSettings) and the LocalAgent version, which
 #   decides whether config.json on the agent share must be edited too (LocalAgent 3.2.2 and older);
 # - config.json on the agent share, when its path is given;
@@ -24,6 +25,10 @@ param (
     [Parameter(Mandatory)]
     [string]
     $InfrastructurePath,
+
+    # The Infrastructure folder of the previous rotation (InfrastructureOld): its ConfigTemplate.xml names the old certificates.
+    [string]
+    $OldInfrastructurePath = '',
 
     [Parameter(Mandatory)]
     [string]
@@ -66,6 +71,7 @@ $cli = Join-Path -Path $LocalAgentCliPath -ChildPath 'LocalAgentCLI.exe'
 
 [PSCustomObject]@{
     ConfigTemplate = Read-CertopsText -Path (Join-Path -Path $InfrastructurePath -ChildPath 'ConfigTemplate.xml')
+    OldConfigTemplate = if ($OldInfrastructurePath) { Read-CertopsText -Path (Join-Path -Path $OldInfrastructurePath -ChildPath 'ConfigTemplate.xml') } else { '' }
     LocalAgentConfig = Read-CertopsText -Path $LocalAgentConfigPath
     LocalAgentCleanup = Read-CertopsText -Path ($LocalAgentConfigPath + '.certops')
     LocalAgentVersion = [string](Get-Item -Path $cli).VersionInfo.FileVersion
