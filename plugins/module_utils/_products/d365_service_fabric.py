@@ -232,7 +232,7 @@ def agent_share_needed(d365: dict, params: dict, gates: Gates) -> bool:
         gates.refuse(f"the LocalAgent version could not be read (LocalAgentCLI.exe in {params['localagent_cli_path']}); set "
                      f"{VAR}localagent_cli_path to the LocalAgent folder")
         return False
-    needed = version <= LAST_AGENT_NEEDING_SHARE_CONFIG
+    needed = version[:3] <= LAST_AGENT_NEEDING_SHARE_CONFIG
     gates.require(not needed or d365["agent_share_config"] is not None,
                   f"LocalAgent {d365['localagent_version']} (3.2.2 or older) also needs config.json on the agent share updated; set "
                   f"{VAR}agent_share_config_path to it (query DeploymentInstanceArtifact, AssetId 'config.json', in the orchestrator database)")
