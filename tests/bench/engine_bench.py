@@ -9,14 +9,18 @@ executions per host each makes, read from the lab's audit.
 
 ``--repo`` measures another checkout of this collection (e.g. a `git worktree` of an older commit)
 with its own lab and role, so that before and after are measured side by side on one machine in
-one session. Wall times are medians over ``--runs`` runs; each rotation runs on a fresh lab. It is
-a script, not a test: figures are printed (JSON), not asserted.
+one session. Each plan or rotation run is paired with a win_ping run made just before it on the same
+lab (so both see the same load); the figures are medians over ``--runs`` pairs of the wall-time
+ratio and of the controller CPU ratio (ansible-playbook and its workers), the CPU ratio being the
+steadier one on a shared machine. Each rotation runs on a fresh lab. It is a script, not a test:
+figures are printed (JSON), not asserted.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,11 +42,16 @@ HOSTS = ("wfm01", "wfm02", "sp01", "sp02")
 
 
 def four_host_topology(path: str) -> str:
-    """The two-farm topology of the tests without its second farm: wfm01, wfm02, sp01, sp02."""
-    with open(os.path.join(REPO, "tests", "lab", "topologies", "wfm_sharepoint_two_farms.yml"), encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    del data["hosts"]["sp11"]
-    data["products"]["sharepoint"] = data["products"]["sharepoint"][:1]
+    """wfm01, wfm02 (one Workflow Manager farm), sp01, sp02 (one SharePoint farm), written with only the
+    topology keys every version of the lab reads, so that an older checkout measures the same estate."""
+    certificate = {"subject": "CN=wfm.lab.test", "not_before": "-345d", "not_after": "+20d", "acl": ["LAB\\svc-wfm"]}
+    data = {"clock": "now", "defaults": {"username": "labadmin", "password": "Lab-Passw0rd!", "transport": "basic"},
+            "hosts": {"wfm01": {"roles": ["wfm"], "certificates": [dict(certificate, id="wfm-outbound")]},
+                      "wfm02": {"roles": ["wfm"], "certificates": [dict(certificate, id="wfm-outbound-02")]},
+                      "sp01": {"roles": ["sharepoint"]}, "sp02": {"roles": ["sharepoint"]}},
+            "products": {"wfm": [{"name": "wfm", "service_uri": "https://wfm.lab.test:12290/", "hosts": ["wfm01", "wfm02"],
+                                  "service_account": "LAB\\svc-wfm", "outbound_certificate": "cert:wfm-outbound"}],
+                         "sharepoint": [{"name": "sp", "hosts": ["sp01", "sp02"], "workflow_farm": "wfm"}]}}
     with open(path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(data, handle)
     return path
@@ -68,9 +77,10 @@ class Checkout:
         env = ansible_environment(self.workdir, {"ANSIBLE_COLLECTIONS_PATH": self.collections})
         command = ["ansible-playbook", "-i", inventory, playbook, *args]
         command += ["-e", json.dumps(extra_vars)] if extra_vars else []
-        started = time.monotonic()
+        started, cpu = time.monotonic(), children_cpu()
         completed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=self.repo, check=False)
-        return {"rc": completed.returncode, "wall_s": time.monotonic() - started, "tail": completed.stdout[-800:] if completed.returncode else ""}
+        return {"rc": completed.returncode, "wall_s": time.monotonic() - started, "cpu_s": children_cpu() - cpu,
+                "tail": completed.stdout[-800:] if completed.returncode else ""}
 
     def calls(self, state_dir: str) -> dict:
         return json.loads(self.lab("calls", "--state-dir", state_dir))
@@ -79,6 +89,19 @@ class Checkout:
         state_dir = os.path.join(self.workdir, name)
         inventory = self.lab("up", four_host_topology(os.path.join(self.workdir, "four.yml")), "--state-dir", state_dir).strip()
         return state_dir, inventory
+
+
+def children_cpu() -> float:
+    """CPU seconds of finished child processes (ansible-playbook and its workers): steadier than wall time on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def paired(ping: dict, run: dict) -> dict:
+    """One measurement with the win_ping run made right before it, so that both saw the same load."""
+    assert run["rc"] == 0, run["tail"]
+    return {"wall_ratio": run["wall_s"] / ping["wall_s"], "cpu_ratio": run["cpu_s"] / ping["cpu_s"], "wall_s": run["wall_s"],
+            "ping_wall_s": ping["wall_s"]}
 
 
 def role_vars(pfx: str) -> dict:
@@ -96,44 +119,46 @@ def delta(after: dict, before: dict) -> dict:
     return {host: after.get(host, 0) - before.get(host, 0) for host in HOSTS}
 
 
-def ping_and_plan(checkout: Checkout, runs: int) -> dict:
-    """win_ping and the plan (check mode) on one lab, ``runs`` times each; the calls of one plan."""
+def ping_and_plan(checkout: Checkout, runs: int) -> tuple:
+    """``runs`` pairs (win_ping, then the plan in check mode) on one lab; the calls of one plan."""
     state_dir, inventory = checkout.start("lab-plan")
     try:
         ping = write_playbook(os.path.join(checkout.workdir, "ping.yml"), "ansible.windows.win_ping", 1)
-        pings = [checkout.playbook(inventory, ping)["wall_s"] for _ in range(runs)]
         rotate, variables = os.path.join(checkout.repo, "playbooks", "rotate.yml"), role_vars(new_pfx(checkout, state_dir))
-        before = checkout.calls(state_dir)
-        plans = [checkout.playbook(inventory, rotate, "--check", extra_vars=variables) for _ in range(runs)]
-        calls = {host: count // runs for host, count in delta(checkout.calls(state_dir), before).items()}
+        pairs, calls = [], {}
+        for _ in range(runs):
+            baseline, before = checkout.playbook(inventory, ping), checkout.calls(state_dir)
+            pairs.append(paired(baseline, checkout.playbook(inventory, rotate, "--check", extra_vars=variables)))
+            calls = delta(checkout.calls(state_dir), before)
     finally:
         checkout.lab("down", "--state-dir", state_dir)
-    assert all(plan["rc"] == 0 for plan in plans), plans[0]["tail"]
-    return {"win_ping_s": statistics.median(pings), "plan_s": statistics.median(plan["wall_s"] for plan in plans), "plan_calls": calls}
+    return pairs, calls
 
 
 def rotation(checkout: Checkout, number: int) -> tuple:
-    """(wall seconds, calls per host) of one rotation on a fresh lab."""
+    """(win_ping then the rotation on a fresh lab, calls per host of the rotation)."""
     state_dir, inventory = checkout.start(f"lab-rotation-{number}")
     try:
         variables = role_vars(new_pfx(checkout, state_dir))
+        baseline = checkout.playbook(inventory, write_playbook(os.path.join(checkout.workdir, "ping.yml"), "ansible.windows.win_ping", 1))
         before = checkout.calls(state_dir)
         run = checkout.playbook(inventory, os.path.join(checkout.repo, "playbooks", "rotate.yml"), extra_vars=variables)
         calls = delta(checkout.calls(state_dir), before)
     finally:
         checkout.lab("down", "--state-dir", state_dir)
-    assert run["rc"] == 0, run["tail"]
-    return run["wall_s"], calls
+    return paired(baseline, run), calls
+
+
+def medians(pairs: list) -> dict:
+    return {key: round(statistics.median(pair[key] for pair in pairs), 2) for key in pairs[0]}
 
 
 def measure(repo: str, runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="certops-engine-bench-") as workdir:
         checkout = Checkout(repo, workdir)
-        result = ping_and_plan(checkout, runs)
-        rotations = [rotation(checkout, number) for number in range(max(1, runs // 2 + 1))]
-    result.update(rotation_s=statistics.median(wall for wall, _ in rotations), rotation_calls=rotations[0][1])
-    result.update(plan_ratio=round(result["plan_s"] / result["win_ping_s"], 2), rotation_ratio=round(result["rotation_s"] / result["win_ping_s"], 2))
-    return {key: round(value, 2) if isinstance(value, float) else value for key, value in result.items()}
+        plans, plan_calls = ping_and_plan(checkout, runs)
+        rotations = [rotation(checkout, number) for number in range(runs)]
+    return {"plan": {**medians(plans), "calls": plan_calls}, "rotation": {**medians([pair for pair, _ in rotations]), "calls": rotations[0][1]}}
 
 
 def main() -> int:
