@@ -53,8 +53,11 @@ def pfx_reports(params: dict, now) -> dict:
     """{role: certificate report} of every PFX in d365_service_fabric_pfx_files (private key required)."""
     reports = {}
     for role, path in role_names(params.get("pfx_files"), "pfx_files").items():
-        report = certificate_report({"path": path, "password": params.get("pfx_password") or None,
-                                     "policy": {"require_private_key": True}}, now)
+        try:
+            report = certificate_report({"path": path, "password": params.get("pfx_password") or None,
+                                         "policy": {"require_private_key": True}}, now)
+        except CertopsError as error:
+            raise CertopsError(f"{VAR}pfx_files.{role}: {error} (and {VAR}pfx_password)") from None
         if report["violations"]:
             raise CertopsError(f"{VAR}pfx_files.{role} ({path}): {'; '.join(item['reason'] for item in report['violations'])}")
         reports[role] = report
