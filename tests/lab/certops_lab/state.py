@@ -102,7 +102,13 @@ class HostState:
     def __post_init__(self):
         if self.facts is None:
             self.facts = HostFacts(hostname=self.name.split(".")[0].upper()[:15])
-        self.files.mkdir(self.temp_dir)
+        for folder in self.standard_folders():
+            self.files.mkdir(folder)
+
+    def standard_folders(self) -> tuple:
+        """The folders every Windows Server has, which users' own playbooks copy to and read from."""
+        return ("C:\\Windows\\Temp", "C:\\Windows\\System32", "C:\\ProgramData", "C:\\Program Files", "C:\\Program Files (x86)",
+                "C:\\Users\\Public", f"{self.profile_dir}\\AppData\\Roaming", self.temp_dir)
 
     # --- certificate stores -----------------------------------------------------------------
     def store(self, location: str, name: str) -> CertificateStore:

@@ -203,3 +203,26 @@ def test_path_options_expand_environment_variables(path):
 def test_unknown_environment_variable_stays_as_written():
     estate, host = new_host()
     assert run(estate, host, STAT, {"path": "%NOPE%\\x"})["stat"] == {"exists": False}
+
+
+@pytest.mark.parametrize("folder", ["C:\\Windows\\Temp", "C:\\ProgramData", "C:\\Program Files", "C:\\Users\\Public", "%APPDATA%",
+                                    "%ProgramFiles(x86)%", "%LOCALAPPDATA%\\Temp"])
+def test_a_new_host_has_the_standard_windows_folders(folder):
+    estate, host = new_host()
+    assert run(estate, host, STAT, {"path": folder})["stat"]["isdir"] is True
+
+
+def test_a_users_own_win_copy_to_the_windows_temp_folder_works():
+    """A user's generic playbook copies to C:\\Windows\\Temp; the lab must not answer that the directory does not exist."""
+    estate, host = new_host()
+    query = _query(estate, host, dest_dir="C:\\Windows\\Temp")
+    assert not query.get("failed") and [item["dest"] for item in query["files"]] == ["web.pfx"]
+    _copy_from_controller(estate, host, dest="C:\\Windows\\Temp\\web.pfx")
+    assert host.files.is_file("C:\\Windows\\Temp\\web.pfx")
+
+
+def test_the_env_facts_are_the_session_variables_windows_sets():
+    estate, host = new_host()
+    env = run(estate, host, "ansible.windows.setup", {"gather_subset": ["env"]})["ansible_facts"]["ansible_env"]
+    assert env["ProgramData"] == "C:\\ProgramData" and env["TEMP"] == host.temp_dir and env["SystemRoot"] == "C:\\Windows"
+    assert env["USERPROFILE"] == host.profile_dir and env["COMPUTERNAME"] == host.facts.hostname.upper()

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from certops_lab.clock import isoformat
+from certops_lab.twins.paths import environment
 from certops_lab.twins.registry import UnhandledException, module_twin
 
 
@@ -77,9 +78,7 @@ def _user(host, ctx) -> dict:
 
 
 def _env(host, _ctx) -> dict:
-    return {"ansible_env": {"COMPUTERNAME": host.facts.hostname.upper(), "USERNAME": host.user,
-                            "USERPROFILE": host.profile_dir, "TEMP": host.temp_dir, "TMP": host.temp_dir,
-                            "SystemRoot": "C:\\Windows", "USERDNSDOMAIN": host.facts.domain.upper()}}
+    return {"ansible_env": environment(host)}
 
 
 FACT_SOURCES = {

@@ -6,18 +6,24 @@ from __future__ import annotations
 
 import re
 
-_ENV_REFERENCE = re.compile(r"%(\w+)%|\$env:(\w+)", re.IGNORECASE)
+_ENV_REFERENCE = re.compile(r"%([\w()]+)%|\$env:(\w+)", re.IGNORECASE)
 
 
 def environment(host) -> dict:
-    """The variables a logon session of the connecting user has (upper-case names)."""
-    return {"TEMP": host.temp_dir, "TMP": host.temp_dir, "USERPROFILE": host.profile_dir,
-            "SYSTEMROOT": "C:\\Windows", "WINDIR": "C:\\Windows", "PROGRAMDATA": "C:\\ProgramData"}
+    """The variables a logon session of the connecting user has, spelled as Windows spells them."""
+    profile = host.profile_dir
+    return {"TEMP": host.temp_dir, "TMP": host.temp_dir, "USERPROFILE": profile, "USERNAME": host.user,
+            "COMPUTERNAME": host.facts.hostname.upper(), "USERDNSDOMAIN": host.facts.domain.upper(),
+            "APPDATA": f"{profile}\\AppData\\Roaming", "LOCALAPPDATA": f"{profile}\\AppData\\Local",
+            "SystemRoot": "C:\\Windows", "windir": "C:\\Windows", "SystemDrive": "C:", "ProgramData": "C:\\ProgramData",
+            "ALLUSERSPROFILE": "C:\\ProgramData", "PUBLIC": "C:\\Users\\Public", "ProgramFiles": "C:\\Program Files",
+            "ProgramFiles(x86)": "C:\\Program Files (x86)", "OS": "Windows_NT", "PROCESSOR_ARCHITECTURE": "AMD64"}
 
 
 def expand_environment(host, text: str) -> str:
     """[Environment]::ExpandEnvironmentVariables (and ``$env:X``); unknown variables stay as written."""
-    variables = environment(host)
+    # Environment variable names are case-insensitive on Windows.
+    variables = {name.upper(): value for name, value in environment(host).items()}
 
     def substitute(match):
         name = (match.group(1) or match.group(2)).upper()
