@@ -54,11 +54,15 @@ options:
     type: str
   pfx_path:
     description:
-      - The new certificate's PFX on the controller. Exactly one of O(pfx_path) and O(thumbprint) for O(phase=plan); also
+      - The new certificate's PFX on the controller. Exactly one of O(pfx_path), O(pfx_content) and O(thumbprint) for O(phase=plan); also
         given to O(phase=apply), which imports it where it is missing (as a sensitive script parameter, never a file copy).
     type: path
   pfx_password:
     description: Password of the PFX. Never logged or returned.
+    type: str
+  pfx_content:
+    description:
+      - The new certificate's PFX as base64 text (an AWX credential injects it so). Used like O(pfx_path). Never logged or returned.
     type: str
   thumbprint:
     description:

@@ -66,6 +66,10 @@ CASES = {
     "service_uri_unreachable": ({}, {"wfm_sharepoint_service_uri": "https://wfm-old.lab.test:12290/"},
                                 "Workflow Manager did not answer at the service URI 'https://wfm-old.lab.test:12290/'"),
     "bad_registered_issuer_name": ({}, {"wfm_sharepoint_registered_issuer_name": "workflow@*"}, "registered_issuer_name"),
+    "pfx_content_not_base64": (None, {"wfm_sharepoint_pfx_content": "MIIK not base64 !", "wfm_sharepoint_pfx_password": "Some-Passw0rd"},
+                               "wfm_sharepoint_pfx_content: the input is neither PEM nor base64"),
+    "pfx_content_and_path": ({}, {"wfm_sharepoint_pfx_content": "TUlJSw=="}, "are set together; give only one of them"),
+    "unknown_is_self_issuer": ({}, {"wfm_sharepoint_is_self_issuer": "perhaps"}, "give true, false or leave it empty"),
 }
 
 

@@ -5,6 +5,7 @@
 handles the double hop, pasted thumbprints and installed certificates."""
 from __future__ import annotations
 
+import base64
 import glob
 import json
 import os
@@ -58,6 +59,17 @@ def test_pfx_password_appears_in_no_output_audit_or_state(estate):
     assert any(path.endswith("audit.jsonl") for path in files)
     assert [path for path in files if PFX_PASSWORD.encode() in open(path, "rb").read()] == []
     assert PFX_PASSWORD not in json.dumps(estate.audit()) + json.dumps([estate.state(host) for host in ("wfm01", "sp01", "sp02")])
+
+
+def test_a_pfx_given_as_base64_content_rotates_and_its_content_and_password_appear_nowhere(estate):
+    with open(estate.pfx_path, "rb") as handle:
+        content = base64.b64encode(handle.read()).decode("ascii")
+    variables = {key: value for key, value in role_vars(estate.pfx_path).items() if key != "wfm_sharepoint_pfx_path"}
+    run = estate.run_playbook(ROTATE, "-vvv", extra_vars=dict(variables, wfm_sharepoint_pfx_content=content))
+    assert run.returncode == 0, dump(run)
+    assert farms(estate)["wfm"]["current"] == estate.new_thumbprint and estate.violations() == []
+    shown = run.stdout + run.stderr + json.dumps(estate.audit())
+    assert content[:64] not in shown and PFX_PASSWORD not in shown
 
 
 def test_stop_after_stage_installs_and_a_pasted_thumbprint_of_it_is_cleaned_and_rotated(estate):

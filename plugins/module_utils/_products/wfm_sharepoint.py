@@ -42,6 +42,7 @@ ARGUMENT_SPEC = {
     "service_account": {"type": "str"},
     "pfx_path": {"type": "path"},
     "pfx_password": {"type": "str", "no_log": True},
+    "pfx_content": {"type": "str", "no_log": True},
     "thumbprint": {"type": "str"},
     "wfm_group": {"type": "str", "default": "wfm"},
     "sharepoint_group": {"type": "str", "default": "sharepoint"},
