@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import base64
 
+from ansible_collections.certops.microsoft.plugins.module_utils import _cryptography as crypto
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_describe import describe_certificate, is_ca, private_key_matches
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import CertificateBundle, load_bundle, read_certificate_file
-from ansible_collections.certops.microsoft.plugins.module_utils._cryptography import serialization
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._policy import check_certificate
 from ansible_collections.certops.microsoft.plugins.module_utils._text_input import decode_text_input
@@ -49,7 +49,7 @@ def _describe_all(bundle: CertificateBundle, leaf: int, now) -> list:
 
 def public_certificate_base64(cert) -> str:
     """The certificate alone as base64 DER: what a trust on another server needs, without the key."""
-    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
+    return base64.b64encode(cert.public_bytes(crypto.Encoding.DER)).decode("ascii")
 
 
 def inspect_data(data: bytes, password: str | bytes | None = None, now=None) -> dict:

@@ -50,11 +50,12 @@ def write_playbook(path: str, module: str, tasks: int) -> str:
     return path
 
 
-def run_playbook(inventory: str, playbook: str, forks: int, workdir: str) -> dict:
-    """Wall and controller CPU seconds of one ansible-playbook run, and its stats."""
+def run_playbook(inventory: str, playbook: str, forks: int, workdir: str, extra_args=()) -> dict:
+    """Wall and controller CPU seconds of one ansible-playbook run (``extra_args`` added to its
+    command line, e.g. ``-e`` variables), and its stats."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    completed = subprocess.run(["ansible-playbook", "-i", inventory, "-f", str(forks), playbook], capture_output=True, text=True,
+    completed = subprocess.run(["ansible-playbook", "-i", inventory, "-f", str(forks), *extra_args, playbook], capture_output=True, text=True,
                                env=ansible_environment(workdir), check=False)
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -3,6 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """playbooks/inventory.yml run by real ansible-playbook against the lab over Basic, HTTPS and NTLM.
 
+The reports are written by one run_once task on the controller (certops.microsoft.inventory_report)
+that never contacts a host.
+
 The lab makes its certificates relative to its own clock, while the action computes days left on
 the controller; the runs pass the lab clock as ``certops_as_of`` so the day counts are exact, and
 one run without it shows the default: the controller's wall clock.
@@ -14,6 +17,7 @@ import datetime
 import hashlib
 import json
 import os
+import stat
 
 import pytest
 
@@ -22,6 +26,7 @@ from certops_lab.pytest_plugin import REPO_ROOT, resolve_topology
 PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "inventory.yml")
 HOSTS = ("basic01", "https01", "ntlm01")
 TASK = "Read the certificate stores"
+REPORT_TASK = "Write the reports"
 
 
 def lab_topology() -> dict:
@@ -58,6 +63,13 @@ def stored_certificates(lab, host: str) -> dict:
         if key in ("LocalMachine\\My", "LocalMachine\\Root", "LocalMachine\\CA"):
             found.update({entry["thumbprint"]: key for entry in store["entries"]})
     return found
+
+
+def report_result(run) -> dict:
+    """The one result of the report task (run_once: it runs for a single host)."""
+    results = run.results(REPORT_TASK)
+    assert len(results) == 1, results
+    return next(iter(results.values()))
 
 
 def read_report(lab, name: str) -> str:
@@ -118,6 +130,18 @@ def test_report_files_are_written_and_parse(lab):
                for row in rows)
 
 
+def test_reports_are_written_in_one_controller_step_with_mode_0644(lab):
+    run = run_inventory(lab)
+    result = report_result(run)
+    assert result["changed"] is True and result["not_inventoried"] == [] and sorted(result["hosts"]) == list(HOSTS)
+    assert result["certificate_count"] == sum(len(stored_certificates(lab, host)) for host in HOSTS)
+    assert [os.path.basename(path) for path in result["files"]] == ["certificates.json", "certificates.md"]
+    assert sorted(os.listdir(lab.report_dir)) == ["certificates.json", "certificates.md"]  # no temporary file left behind
+    assert all(stat.S_IMODE(os.stat(os.path.join(lab.report_dir, name)).st_mode) == 0o644 for name in os.listdir(lab.report_dir))
+    # Only the inventory task reached the hosts: one WinRM execution each.
+    assert {host: lab.call_count(host) for host in HOSTS} == {host: 1 for host in HOSTS}
+
+
 def test_reports_hold_no_private_key_material(lab):
     run_inventory(lab)
     keys = [entry["private_key"] for host in HOSTS for store in lab.state(host)["stores"].values() for entry in store["entries"]
@@ -135,12 +159,14 @@ def test_check_mode_changes_nothing(lab):
     assert len(checked) == len(HOSTS) and all(record["check_mode"] and not record["mutating"] for record in checked)
     assert all(run.results(TASK)[host]["count"] == len(stored_certificates(lab, host)) for host in HOSTS)
     assert os.path.exists(os.path.join(lab.report_dir, "certificates.json"))
+    assert report_result(run)["changed"] is True
 
 
 def test_second_run_reports_no_change(lab):
     run_inventory(lab)
     second = run_inventory(lab)
     assert [second.stats[host]["changed"] for host in HOSTS] == [0, 0, 0]
+    assert report_result(second)["changed"] is False
 
 
 def test_unknown_store_fails_that_task_with_the_windows_message(lab):
@@ -165,6 +191,7 @@ def test_a_fault_on_one_host_is_reported_and_a_rerun_converges(lab, kind, messag
     assert message in broken.results(TASK)["basic01"]["msg"]
     report = json.loads(read_report(lab, "certificates.json"))
     assert (sorted(report["hosts"]), report["not_inventoried"]) == (["https01", "ntlm01"], ["basic01"])
+    assert report_result(broken)["not_inventoried"] == ["basic01"]
     assert "Not inventoried (failed or unreachable): basic01" in read_report(lab, "certificates.md")
     fixed = run_inventory(lab)
     assert [fixed.stats[host]["failures"] + fixed.stats[host]["unreachable"] for host in HOSTS] == [0, 0, 0]
