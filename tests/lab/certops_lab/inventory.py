@@ -10,6 +10,7 @@ NTLM always encrypts messages.
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 import yaml
 
@@ -29,19 +30,23 @@ def host_vars(spec, port: int, ca_path: str) -> dict:
     return variables
 
 
-def build_inventory(specs, ports: dict, ca_path: str) -> dict:
-    """Inventory data: every host under `windows`, and a child group per role."""
+def build_inventory(specs, ports: dict, ca_path: str, lab_vars: Optional[dict] = None) -> dict:
+    """Inventory data: every host under `windows`, and a child group per role; ``lab_vars`` (the lab's
+    loopback Entra endpoint, authority and CA) go to ``all`` so that plays on localhost see them too."""
     hosts = {spec.name: host_vars(spec, ports[spec.name], ca_path) for spec in specs}
     roles = {}
     for spec in specs:
         for role in spec.roles:
             roles.setdefault(role, {"hosts": {}})["hosts"][spec.name] = None
-    return {"all": {"children": {"windows": {"hosts": hosts, "children": dict(sorted(roles.items()))}}}}
+    inventory = {"all": {"children": {"windows": {"hosts": hosts, "children": dict(sorted(roles.items()))}}}}
+    if lab_vars:
+        inventory["all"]["vars"] = dict(lab_vars)
+    return inventory
 
 
-def write_inventory(path: str, specs, ports: dict, ca_path: str) -> str:
+def write_inventory(path: str, specs, ports: dict, ca_path: str, lab_vars: Optional[dict] = None) -> str:
     """Write the inventory readable only by its owner (it holds the lab passwords)."""
-    data = build_inventory(specs, ports, ca_path)
+    data = build_inventory(specs, ports, ca_path, lab_vars)
     descriptor = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write("# Written by certops_lab: the simulated estate's hosts, one group per role.\n")

@@ -7,21 +7,34 @@
 (state survives stop/start) or builds it from the topology, opens one listener per host, and
 writes ``inventory.yml``, ``lab-ca.pem`` and ``ports.json`` into ``state_dir``. The CLI daemon and
 the pytest fixtures both use it; its public methods are the control operations.
+
+When the estate has an Entra tenant (``products: entra:``) it also serves the loopback Entra
+endpoints (graph/: OAuth token endpoint, Microsoft Graph, AD FS federation metadata) over HTTPS
+with a lab CA certificate, and publishes them to the inventory as ``certops_lab_*`` variables.
+
+Moving the clock runs the product models' timers (a module of ``certops_lab.products`` with a
+``clock_moved(estate, before, after, checkpoint)`` hook: AD FS auto-rollover, Entra's metadata
+polling) for the time in between, and checks the invariants after each event.
 """
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import os
 from typing import Optional
 
 from cryptography import x509
 
+from certops_lab import invariants
 from certops_lab.audit import mask_nested
 from certops_lab.clock import isoformat
 from certops_lab.estate_builder import build_estate
+from certops_lab.graph import GraphServer
 from certops_lab.inventory import write_inventory
 from certops_lab.pki import LabCA
+from certops_lab.products.adfs_estate import signin_probe
+from certops_lab.products.entra import add_app_credential
 from certops_lab.runtime import STATE_FILE, EstateRuntime
 from certops_lab.topology import Topology, TopologyError
 from certops_lab.wsman import LabServer
@@ -29,6 +42,7 @@ from certops_lab.wsman import LabServer
 INVENTORY_FILE = "inventory.yml"
 CA_FILE = "lab-ca.pem"
 PORTS_FILE = "ports.json"
+CLOCK_HOST = "clock"
 
 
 def describe_certificate(entry: dict) -> dict:
@@ -49,6 +63,7 @@ class LabInstance:
         self.server: Optional[LabServer] = None
         self.ca: Optional[LabCA] = None
         self.ports: dict = {}
+        self.graph: Optional[GraphServer] = None
 
     @property
     def inventory_path(self) -> str:
@@ -66,10 +81,15 @@ class LabInstance:
         self.server = LabServer(self.runtime.runtime_for, ca=self.ca)
         self.ports = {name: self._listen(spec) for name, spec in self.topology.hosts.items()}
         self.server.start()
+        if self.runtime.estate.products.get("entra") is not None:
+            self.graph = GraphServer(self.runtime, self.ca, self.state_dir).start()
         self._write_files()
         return self
 
     def stop(self) -> None:
+        if self.graph is not None:
+            self.graph.stop()
+            self.graph = None
         if self.server is not None:
             self.server.stop()
             self.server = None
@@ -114,7 +134,17 @@ class LabInstance:
             handle.write(self.ca.certificate_pem())
         with open(os.path.join(self.state_dir, PORTS_FILE), "w", encoding="utf-8") as handle:
             json.dump(self.ports, handle, indent=1, sort_keys=True)
-        write_inventory(self.inventory_path, list(self.topology.hosts.values()), self.ports, self.ca_path)
+        write_inventory(self.inventory_path, list(self.topology.hosts.values()), self.ports, self.ca_path, self.lab_vars())
+
+    def lab_vars(self) -> dict:
+        """The loopback Entra endpoints as inventory variables (none without a tenant)."""
+        if self.graph is None:
+            return {}
+        tenant, base = self.graph.tenant, self.graph.base_url
+        farms = self.runtime.estate.products.get("adfs", {})
+        return {"certops_lab_graph_endpoint": base, "certops_lab_authority_host": base, "certops_lab_tenant_id": tenant.tenant_id,
+                "certops_lab_graph_ca_path": self.ca_path, "certops_lab_graph_client_ids": sorted(tenant.apps),
+                "certops_lab_adfs_metadata_urls": {name: f"{base}/federationmetadata/{name}/2007-06/FederationMetadata.xml" for name in farms}}
 
     # --- control operations --------------------------------------------------------------------
     def host_state(self, host: str) -> dict:
@@ -133,10 +163,24 @@ class LabInstance:
         return isoformat(self.runtime.clock.now())
 
     def clock_set(self, value: str) -> str:
-        return isoformat(self.runtime.clock.set(value))
+        return isoformat(self.move_clock(lambda: self.runtime.clock.set(value)))
 
     def clock_advance(self, offset: str) -> str:
-        return isoformat(self.runtime.clock.advance(offset))
+        return isoformat(self.move_clock(lambda: self.runtime.clock.advance(offset)))
+
+    def move_clock(self, move):
+        """Move the clock with ``move()``; the product timers run for the time in between, in order."""
+        with self.runtime.lock:
+            before = self.runtime.clock.now()
+            after = move()
+            for hook in clock_hooks():
+                hook(self.runtime.estate, before, after, self._clock_checkpoint)
+            self.runtime.estate.clock = after
+            self.runtime.save()
+        return after
+
+    def _clock_checkpoint(self, label: str) -> None:
+        self.runtime.record_violations(f"{CLOCK_HOST}#{label}", CLOCK_HOST, "lab.clock", label)
 
     def fault_add(self, host: str, at_call: int, kind: str, seconds: float = 0.0, message: str = "") -> dict:
         fault = self.runtime.faults.add(host, at_call, kind, seconds, message, known_hosts=self.runtime.estate.hosts)
@@ -160,9 +204,56 @@ class LabInstance:
     def call_counts(self) -> dict:
         return dict(self.runtime.call_counts)
 
+    # --- the loopback Entra ------------------------------------------------------------------------
+    def _graph(self) -> GraphServer:
+        if self.graph is None:
+            raise KeyError("this lab has no Entra tenant: add a `products: entra:` section to the topology")
+        return self.graph
+
+    def graph_fault_add(self, at_call: int, kind: str, seconds: float = 1.0) -> dict:
+        fault = self._graph().faults.add(at_call, kind, seconds)
+        self.graph.save()
+        return fault.to_dict()
+
+    def graph_fault_list(self) -> list:
+        return self._graph().faults.to_list()
+
+    def graph_fault_clear(self) -> int:
+        removed = self._graph().faults.clear()
+        self.graph.save()
+        return removed
+
+    def graph_calls(self) -> int:
+        return self._graph().calls
+
+    def entra_state(self) -> dict:
+        """The tenant as JSON, every secret masked (client secrets are only ever kept hashed)."""
+        with self.runtime.lock:
+            return mask_nested(json.loads(json.dumps(self._graph().tenant.to_dict(), default=str)))
+
+    def entra_add_app_credential(self, client_id: str, certificate: str = "", secret: str = "") -> dict:
+        """Register a certificate (PEM or base64 DER, public part only) or a client secret on an app registration."""
+        with self.runtime.lock:
+            added = add_app_credential(self._graph().tenant, client_id, certificate, secret)
+            self.runtime.save()
+        return added
+
+    def signin_probe(self, domain: str) -> dict:
+        with self.runtime.lock:
+            return signin_probe(self.runtime.estate, domain)
+
     def operations(self) -> dict:
         """The control operations by name, as the control channel serves them."""
         return {"state": self.host_state, "clock_show": self.clock_show, "clock_set": self.clock_set,
                 "clock_advance": self.clock_advance, "fault_add": self.fault_add, "fault_list": self.fault_list,
                 "fault_clear": self.fault_clear, "audit": self.audit_lines, "violations": self.violations,
-                "call_counts": self.call_counts, "ping": lambda: "pong"}
+                "call_counts": self.call_counts, "ping": lambda: "pong", "graph_fault_add": self.graph_fault_add,
+                "graph_fault_list": self.graph_fault_list, "graph_fault_clear": self.graph_fault_clear, "graph_calls": self.graph_calls,
+                "entra_state": self.entra_state, "entra_add_app_credential": self.entra_add_app_credential,
+                "signin_probe": self.signin_probe}
+
+
+def clock_hooks() -> list:
+    """The ``clock_moved`` hooks of the product models, in module order."""
+    modules = [importlib.import_module(name) for name in invariants.load_product_models()]
+    return [module.clock_moved for module in modules if hasattr(module, "clock_moved")]

@@ -10,6 +10,9 @@ Load with ``pytest_plugins = ["certops_lab.pytest_plugin"]`` in a conftest.py. T
         run = lab.run_playbook(PLAYBOOK, check=True)
         assert run.returncode == 0 and run.json["stats"]["basic01"]["failures"] == 0
         lab.state("basic01"); lab.audit(); lab.violations(); lab.add_fault("basic01", 3, "drop"); lab.clock.advance("+3d")
+
+With an Entra tenant in the topology: ``lab.graph_url``, ``lab.add_graph_fault(at_call, kind, seconds)``,
+``lab.graph_calls()``, ``lab.add_app_credential(client_id, certificate=PEM or secret=...)``, ``lab.signin_probe(domain)``.
 """
 from __future__ import annotations
 
@@ -105,6 +108,22 @@ def build_playbook_command(inventory: str, playbook: str, args, check: bool, dif
     return command
 
 
+class LabClockView:
+    """The lab clock as tests move it: moving it runs the product timers (AD FS rollover, Entra polling) in between."""
+
+    def __init__(self, instance: LabInstance):
+        self.instance = instance
+
+    def now(self):
+        return self.instance.runtime.clock.now()
+
+    def set(self, value):
+        return self.instance.move_clock(lambda: self.instance.runtime.clock.set(value))
+
+    def advance(self, offset):
+        return self.instance.move_clock(lambda: self.instance.runtime.clock.advance(offset))
+
+
 class Lab:
     """Handle of a lab started for one test."""
 
@@ -115,8 +134,8 @@ class Lab:
         self.ca_path = instance.ca_path
 
     @property
-    def clock(self):
-        return self.instance.runtime.clock
+    def clock(self) -> LabClockView:
+        return LabClockView(self.instance)
 
     @property
     def ports(self) -> dict:
@@ -136,6 +155,23 @@ class Lab:
 
     def call_count(self, host: str) -> int:
         return self.instance.call_counts().get(host, 0)
+
+    # --- the loopback Entra (topologies with products: entra:) ------------------------------------
+    @property
+    def graph_url(self) -> str:
+        return self.instance.graph.base_url
+
+    def add_graph_fault(self, at_call: int, kind: str, seconds: float = 1.0) -> dict:
+        return self.instance.graph_fault_add(at_call, kind, seconds)
+
+    def graph_calls(self) -> int:
+        return self.instance.graph_calls()
+
+    def add_app_credential(self, client_id: str, certificate: str = "", secret: str = "") -> dict:
+        return self.instance.entra_add_app_credential(client_id, certificate, secret)
+
+    def signin_probe(self, domain: str) -> dict:
+        return self.instance.signin_probe(domain)
 
     def run_playbook(self, playbook: str, *args, check: bool = False, diff: bool = False, extra_vars: Optional[dict] = None,
                      env: Optional[dict] = None, timeout: float = 900) -> PlaybookRun:
