@@ -157,7 +157,10 @@ class RotationActionBase(CertopsActionBase):
         poll = step.get("poll") or {}
         deadline = time.monotonic() + float(poll.get("timeout_seconds", 0))
         while poll:
-            output = single_output(self.run_script(poll["script"], task_vars, poll.get("parameters") or {}), poll["script"])
+            try:
+                output = single_output(self.run_script(poll["script"], task_vars, poll.get("parameters") or {}), poll["script"])
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                return f"its watch ({poll['script']}) could not be read: {transport_error(error)}; the operation may still be running"
             self._progress.append({"step": step["id"], **{key: output.get(key) for key in poll.get("progress_keys", [])}})
             if not fact_mismatches(poll["until"], output):
                 return ""

@@ -195,6 +195,13 @@ def test_a_watch_fails_on_a_failure_value_and_on_its_timeout():
         action({"phase": "apply", "plan": slow, "wave": 1}, [output(), output(State="Pending")]))["msg"]
 
 
+def test_a_watch_read_without_an_answer_says_the_operation_may_still_be_running():
+    plan = watched({"until": {"State": "RollingForwardCompleted"}})
+    message = run(action({"phase": "apply", "plan": plan, "wave": 1}, [output(), ConnectionError("Connection aborted")]))["msg"]
+    assert "ran but its watch (wfm_host_get) could not be read: ConnectionError: Connection aborted; the operation may still be running." in message
+    assert message.endswith(_rotation_action.RERUN)
+
+
 def test_a_failed_health_gate_stops_the_roll():
     steps = [Step("restart", "a", "activate", "restart", "restart a service", script="wfm_outbound_certificate_set", rolling=True,
                   gate={"script": "wfm_host_get", "parameters": {}, "expect": {"Healthy": True}})]
