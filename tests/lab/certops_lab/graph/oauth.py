@@ -91,7 +91,7 @@ def verify_assertion(app, assertion: str, token_endpoint: str) -> None:
     certificate = assertion_certificate(app, header)
     try:
         claims = jwt.decode(assertion, certificate.public_key(), algorithms=["RS256", "PS256"], audience=token_endpoint, leeway=LEEWAY,
-                            options={"require": ["exp", "nbf", "iss", "sub", "aud", "jti"]})
+                            options={"require": ["exp", "iss", "sub", "aud", "jti"]})
     except jwt.InvalidSignatureError:
         raise OAuthError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.") from None
     except jwt.InvalidTokenError as error:
