@@ -20,7 +20,7 @@ PLAN_TASK = ROLE_TASK + "Plan (controller only; refuses before any change, with 
 SUMMARY_TASK = ROLE_TASK + "Summary"
 PLAYBOOK = """---
 - name: Exchange Server Auth certificate
-  hosts: "{{ exchange_auth_group | default('exchange') }}"
+  hosts: "{{ certops_test_hosts | default(exchange_auth_group | default('exchange')) }}"
   gather_facts: false
   any_errors_fatal: true
   roles:
