@@ -4,14 +4,17 @@
 """Benchmark: playbooks/inventory.yml on many lab hosts against a one-task win_ping play on the
 same hosts, and the WinRM executions per host each makes, from the lab's call counters.
 
-    PATH=.venv/bin:$PATH python tests/bench/inventory_bench.py [--hosts 200] [--forks 20] [--runs 1] [--baseline-rev REV]
+    PATH=.venv/bin:$PATH python tests/bench/inventory_bench.py [--hosts 200] [--forks 20] [--runs 1] [--baseline-rev REV] [--breakdown]
 
 Every host of the estate holds three certificates (two in My, one in CA). The plays run in
-turns (win_ping, inventory, then the baseline when asked) ``--runs`` times on one lab; the figures
+turns (win_ping, inventory, then the others asked for) ``--runs`` times on one lab; the figures
 are medians. ``--baseline-rev`` also runs the inventory playbook as it was at that git revision
 (with its templates; the collection's code is this checkout's), so that before and after are
-measured side by side. The reports go to the bench's temporary directory. It is a script, not a
-test: figures are printed (JSON), not asserted.
+measured side by side. ``--breakdown`` adds the inventory's parts as plays of their own: the
+inventory script through ansible.windows.win_powershell without the action around it, and the
+certificate_inventory task without the report, so that the difference to win_ping can be put
+down to the script's transport, the action's parsing and the report. The reports go to the
+bench's temporary directory. It is a script, not a test: figures are printed (JSON), not asserted.
 """
 from __future__ import annotations
 
@@ -87,11 +90,35 @@ def median_run(runs: list) -> dict:
     return summary
 
 
-def plays(workdir: str, revision: str | None) -> dict:
+def task_playbook(path: str, task: dict) -> str:
+    """A play of one task on every host."""
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump([{"name": "Bench", "hosts": "all", "gather_facts": False, "tasks": [task]}], handle, sort_keys=False)
+    return path
+
+
+def breakdown_plays(workdir: str) -> dict:
+    """The inventory's parts: its script through win_powershell alone, and its first task alone."""
+    from ansible.plugins.loader import init_plugin_loader  # pylint: disable=import-outside-toplevel
+
+    init_plugin_loader()  # the collection loader, to assemble the script as the action ships it
+    from ansible_collections.certops.microsoft.plugins.plugin_utils._scripts import load_script  # pylint: disable=import-outside-toplevel
+
+    with open(PLAYBOOK, encoding="utf-8") as handle:
+        inventory_task = yaml.safe_load(handle)[0]["tasks"][0]
+    script = {"ansible.windows.win_powershell": {"script": load_script("windows_certificate_inventory"),
+                                                 "parameters": {"StoreLocation": ["LocalMachine"], "StoreName": ["My", "Root", "CA"]}}}
+    return {"win_powershell_script_only": (task_playbook(os.path.join(workdir, "script.yml"), script), ()),
+            "certificate_inventory_only": (task_playbook(os.path.join(workdir, "read.yml"), inventory_task), ())}
+
+
+def plays(workdir: str, revision: str | None, breakdown: bool) -> dict:
     """name -> (playbook, extra ansible-playbook arguments) of every play the bench times."""
     report = ["-e", json.dumps({"certops_report_dir": os.path.join(workdir, "report")})]
     found = {"win_ping": (write_playbook(os.path.join(workdir, "win_ping.yml"), "ansible.windows.win_ping", 1), ()),
              "inventory": (PLAYBOOK, report)}
+    if breakdown:
+        found.update(breakdown_plays(workdir))
     if revision:
         baseline = ["-e", json.dumps({"certops_report_dir": os.path.join(workdir, "baseline-report")})]
         found[f"inventory@{revision}"] = (baseline_playbook(os.path.join(workdir, "baseline"), revision), baseline)
@@ -104,7 +131,7 @@ def measure(workdir: str, args) -> dict:
     inventory = lab_cli("up", estate_topology(os.path.join(workdir, "estate.yml"), args.hosts), "--state-dir", state_dir).strip()
     with open(os.path.join(state_dir, "pid"), encoding="ascii") as handle:
         lab = {"state_dir": state_dir, "inventory": inventory, "pid": int(handle.read()), "forks": args.forks, "workdir": workdir}
-    named = plays(workdir, args.baseline_rev)
+    named = plays(workdir, args.baseline_rev, args.breakdown)
     timed = {name: [] for name in named}
     try:
         for _round in range(args.runs):
@@ -124,6 +151,7 @@ def main() -> int:
     parser.add_argument("--forks", type=int, default=20)
     parser.add_argument("--runs", type=int, default=1, help="runs of each play, in turns; figures are medians")
     parser.add_argument("--baseline-rev", help="also run playbooks/inventory.yml as it was at this git revision")
+    parser.add_argument("--breakdown", action="store_true", help="also run the inventory's script alone and its first task alone")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="certops-inventory-bench-") as workdir:
