@@ -16,7 +16,7 @@ description:
   - V(read) on each AD FS node reads its WID role (C(Get-AdfsSyncProperties)), the AD FS service account, C(Get-AdfsProperties),
     the token-signing and token-decrypting certificates (C(Get-AdfsCertificate)), the relying party trusts and C(LocalMachine\My)
     with each key's readers, in one WinRM execution. On one node (O(primary), else the group's first) it also reads Microsoft Graph
-    from the controller, in two requests: C(GET /domains) and one C($batch) with every federated domain's C(federationConfiguration)
+    from the controller, in two requests, C(GET /domains) and one C($batch) with every federated domain's C(federationConfiguration)
     and the Global Administrator role's members.
   - V(plan) finds the primary node and the domains this farm federates, refuses before any change with every reason at once, and
     plans by O(mode). V(auto) follows AD FS auto-rollover on the farm's own thresholds and pushes C(nextSigningCertificate) to a

@@ -173,13 +173,14 @@ def primary_node(states: dict, params: dict, gates: Gates):
 
 # --- gates: decisions ---------------------------------------------------------------------------------
 def issued_by(domain: dict, properties: dict) -> bool:
-    """Whether the farm is the domain's issuer: issuerUri is the farm's Identifier (or its per-domain form), or sign-in goes to its host."""
+    """Whether the farm is the domain's issuer: issuerUri is the farm's Identifier, or its per-domain form
+    (http://<domain>/adfs/services/trust, -SupportMultipleDomain) with sign-in at the farm's host."""
     federation = domain.get("federation") or {}
     issuer = federation.get("issuer_uri", "").rstrip("/").lower()
     identifier = str(properties.get("identifier") or "").rstrip("/").lower()
     per_domain = f"http://{domain['id']}/adfs/services/trust"
     host = f"://{str(properties.get('host_name') or '').lower()}/"
-    return issuer in (identifier, per_domain) or host in federation.get("passive_sign_in_uri", "").lower()
+    return issuer == identifier or (issuer == per_domain and host in federation.get("passive_sign_in_uri", "").lower())
 
 
 def farm_domains(entra: dict, properties: dict, wanted: list, gates: Gates) -> list:

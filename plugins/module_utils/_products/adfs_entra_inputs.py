@@ -161,6 +161,9 @@ def checked_options(params: dict) -> dict:
         raise CertopsError(f"{VAR}mode=emergency runs Update-AdfsCertificate -Urgent, which replaces the primary token-signing certificate at "
                            f"once and removes the older ones (sign-ins fail until Entra holds the new one); it runs only when "
                            f"{VAR}emergency=true says this is an emergency (a compromised token-signing key)")
+    if params["mode"] == "emergency" and not params.get("compromised_thumbprint"):
+        raise CertopsError(f"{VAR}mode=emergency needs {VAR}compromised_thumbprint, the token-signing certificate to stop trusting: a re-run "
+                           "then finishes the rotation instead of starting another one")
     if params["promotion_margin_days"] < 0:
         raise CertopsError(f"{VAR}promotion_margin_days must be 0 or more, not {params['promotion_margin_days']}")
     return {"mode": params["mode"], "domains": domain_names(params.get("domains")), "metadata_reachable": metadata_reachable(params.get("metadata_reachable")),

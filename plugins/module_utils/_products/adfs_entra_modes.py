@@ -109,6 +109,11 @@ def plan_auto(decided: dict) -> dict:
     schedule = schedule_of(decided, primary, secondary)
     for domain in decided["domains"]:
         auto_domain(parts, decided, domain, (primary, secondary, previous, schedule))
+    polled = all(can_poll(decided, domain) for domain in decided["domains"])
+    if secondary is not None and not polled and decided["now"] < parse_iso(schedule["promotion_date"]):
+        parts["waits"].append(Wait(id="adfs-promotion", until=schedule["promotion_date"],
+                                   reason=f"AD FS promotes {secondary['thumbprint']} then, and Entra cannot poll to follow",
+                                   then=f"make {secondary['thumbprint']} signingCertificate of the domains Entra cannot update itself"))
     if secondary is None and decided["now"] < parse_iso(schedule["generation_date"]):
         parts["waits"].append(Wait(id="adfs-generation", until=schedule["generation_date"],
                                    reason=f"AD FS generates the next token-signing certificate {decided['farm']['properties']['generation']} days "
@@ -247,8 +252,10 @@ def plan_ca(decided: dict) -> dict:
 def plan_emergency(decided: dict) -> dict:
     """Two new certificates, then every domain trusts exactly them; a re-run after -Urgent only repairs Entra."""
     parts, state = new_parts(), decided["farm"]["state"]
-    primary, secondary = primary_of(state, SIGNING), newer_secondary(state, SIGNING)
-    compromised = decided["options"]["compromised"] or primary["thumbprint"]
+    compromised = decided["options"]["compromised"]
+    # The second new certificate expires with the first (both made at once): the newest secondary, not a "newer" one.
+    primary = primary_of(state, SIGNING)
+    secondary = next((item for item in secondaries_of(state, SIGNING) if item["thumbprint"] != compromised), None)
     if primary["thumbprint"] == compromised:
         urgent = steps_.update_step(decided, True, [])
         second = steps_.update_step(decided, False, [urgent.id])
