@@ -43,7 +43,7 @@ param (
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
-# certops-include: adfs_state
+# certops-include: adfs_certificates
 
 if ($PSCmdlet.ShouldProcess("AD FS $CertificateType certificates", "$Operation $Thumbprint")) {
     # -Confirm:$false: a prompt has nobody to answer it over WinRM.

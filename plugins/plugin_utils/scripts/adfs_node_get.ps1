@@ -30,7 +30,8 @@ $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
 # certops-include: certificate_facts
-# certops-include: adfs_state
+# certops-include: adfs_certificates
+# certops-include: adfs_properties
 
 # First, so that a host without AD FS fails on the first AD FS cmdlet with "not recognized".
 $sync = Get-AdfsSyncProperties

@@ -21,7 +21,7 @@ param (
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
-# certops-include: adfs_state
+# certops-include: adfs_properties
 
 if ($PSCmdlet.ShouldProcess('AD FS properties', "Set AutoCertificateRollover to $AutoCertificateRollover")) {
     Set-AdfsProperties -AutoCertificateRollover $AutoCertificateRollover -Confirm:$false

@@ -56,13 +56,13 @@ def _bool(value, name: str) -> bool:
 
 
 def adfs_certificates(farm) -> list:
-    """Get-CertopsAdfsCertificate (include/adfs_state.ps1): Get-AdfsCertificate for both token types."""
+    """Get-CertopsAdfsCertificate (include/adfs_certificates.ps1): Get-AdfsCertificate for both token types."""
     return [{"CertificateType": item.type, "Thumbprint": item.thumbprint, "IsPrimary": item.is_primary,
              "Certificate": base64.b64encode(item.der).decode("ascii")} for kind in TYPES for item in farm.of_type(kind)]
 
 
 def adfs_properties(farm) -> dict:
-    """Get-CertopsAdfsProperty (include/adfs_state.ps1): the Get-AdfsProperties values the rotation reads."""
+    """Get-CertopsAdfsProperty (include/adfs_properties.ps1): the Get-AdfsProperties values the rotation reads."""
     properties = farm.properties
     return {"Identifier": farm.identifier, "HostName": farm.host_name, "AutoCertificateRollover": bool(properties["AutoCertificateRollover"]),
             **{name: int(properties[name]) for name in ("CertificateGenerationThreshold", "CertificatePromotionThreshold",
