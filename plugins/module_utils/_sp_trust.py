@@ -19,7 +19,6 @@ import base64
 import binascii
 import re
 
-from ansible_collections.certops.microsoft.plugins.module_utils._certificate import load_bundle, describe_certificate
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 
 WORKFLOW_PRINCIPAL = "00000005-0000-0000-c000-000000000000"
@@ -53,11 +52,14 @@ def certificate_facts(base64_der: str, now) -> dict:
     """thumbprint, subject, not_after, days_remaining of a certificate SharePoint returned; {} without one."""
     if not base64_der:
         return {}
+    # Imported here: the certificate core loads the cryptography library, which the rotation engine's
+    # read phase (one forked worker per host) uses these helpers without.
+    from ansible_collections.certops.microsoft.plugins.module_utils import _certificate  # pylint: disable=import-outside-toplevel
     try:
-        certificate = load_bundle(base64.b64decode(base64_der, validate=True)).certificates[0]
+        certificate = _certificate.load_bundle(base64.b64decode(base64_der, validate=True)).certificates[0]
     except (binascii.Error, ValueError, CertopsError) as err:
         raise CertopsError(f"SharePoint returned a certificate that cannot be read: {err}") from None
-    facts = describe_certificate(certificate, now=now)
+    facts = _certificate.describe_certificate(certificate, now=now)
     return {key: facts[key] for key in ("subject", "issuer", "not_after", "days_remaining", "expired", "self_signed")}
 
 

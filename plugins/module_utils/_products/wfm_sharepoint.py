@@ -22,11 +22,11 @@ farm not trusting the new certificate) plans what is missing and finishes it.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._key_access import has_read
 from ansible_collections.certops.microsoft.plugins.module_utils._outbound_references import outbound_references
-from ansible_collections.certops.microsoft.plugins.module_utils._products import wfm_sharepoint_inputs as inputs
 from ansible_collections.certops.microsoft.plugins.module_utils._products.wfm_sharepoint_steps import (
     cleanup_steps, farm_steps, stage_steps, switch_step)
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_gates import Gates
@@ -35,7 +35,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._sp_trust import
 from ansible_collections.certops.microsoft.plugins.module_utils._time import iso_z
 
 PRODUCT = "wfm_sharepoint"
-VAR = inputs.VAR
+VAR = "wfm_sharepoint_"          # the role's variable prefix, named in every message
 DOUBLE_HOP = "Cannot access the local farm"
 ARGUMENT_SPEC = {
     "service_uri": {"type": "str"},
@@ -73,6 +73,12 @@ class Topology:
     @property
     def primary(self) -> str:
         return self.wfm_hosts[0]
+
+
+def inputs():
+    """The input checks, imported when a phase needs them (plan, apply): they load the certificate core and the
+    cryptography library, which the read and verify phases on every host (each a forked worker) do not need."""
+    return importlib.import_module("ansible_collections.certops.microsoft.plugins.module_utils._products.wfm_sharepoint_inputs")
 
 
 # --- hosts and reads ---------------------------------------------------------------------------
@@ -196,7 +202,7 @@ def installed_certificate(certificate, states: dict, topology: Topology, params:
         raise CertopsError(f"certificate {certificate.thumbprint} is not in LocalMachine\\My on {', '.join(absent)} with its private "
                                   f"key; import it there first, or give the PFX in {VAR}pfx_path")
     der = states[topology.primary]["wfm"]["certificates"][certificate.thumbprint]["der"]
-    return inputs.from_installed(certificate, der, params, now)
+    return inputs().from_installed(certificate, der, params, now)
 
 
 def consumer_gates(gates: Gates, farms: list, references: dict, new: str) -> None:
@@ -218,8 +224,8 @@ def rotation_gates(gates: Gates, farms: list, references: dict, new: str) -> Non
 
 # --- the plan -----------------------------------------------------------------------------------
 def checked_inputs(params: dict, now, gates: Gates) -> tuple:
-    certificate = gates.run(inputs.new_certificate, params, now)
-    options = gates.run(inputs.checked_options, params)
+    certificate = gates.run(inputs().new_certificate, params, now)
+    options = gates.run(inputs().checked_options, params)
     return certificate, options
 
 
@@ -353,7 +359,7 @@ def next_actions(params: dict, steps: list, retired: str) -> dict:
 # --- apply hooks ---------------------------------------------------------------------------------
 def secret_inputs(params: dict, document: dict, steps: list) -> dict:
     del steps  # every secret step imports the same PFX
-    return inputs.pfx_secrets(params, document["inputs"]["new_thumbprint"])
+    return inputs().pfx_secrets(params, document["inputs"]["new_thumbprint"])
 
 
 def step_problem(step: dict, reply) -> str:

@@ -23,7 +23,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._key_access impo
 from ansible_collections.certops.microsoft.plugins.module_utils._sp_trust import registered_issuer_name
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
 
-VAR = "wfm_sharepoint_"          # the role's variable prefix, named in every message
+VAR = "wfm_sharepoint_"          # the role's variable prefix, named in every message (as in wfm_sharepoint.py)
 PURPOSE = "token_signing"
 
 
