@@ -72,12 +72,16 @@ def publish_step(org, thumbprint: str, after: list) -> Step:
 
 
 def restart_steps(org, hosts: list, after: list, settings: dict) -> list:
+    """One server at a time, each behind its health gate. Each restart comes after the previous server's, so each is a
+    wave of its own: a throttled task still runs on every host before any_errors_fatal stops the play, a wave does not."""
     gate = {"script": "exchange_auth_get", "parameters": probe_parameters(settings), "expect": dict(HEALTHY)}
-    return [Step(id=f"restart-{host}", host=host, phase="activate", action="restart and recycle", script="exchange_auth_services_restart",
-                 detail=f"on {org.name(host)}: Restart-Service MSExchangeServiceHost, Restart-WebAppPool MSExchangeOWAAppPool and "
-                        "MSExchangeECPAppPool; then the health gate (Test-OAuthConnectivity EWS, OWA and ECP health) before the next server",
-                 rolling=True, gate=dict(gate), after=list(after))
-            for host in hosts]
+    steps = []
+    for host in hosts:
+        steps.append(Step(id=f"restart-{host}", host=host, phase="activate", action="restart and recycle", script="exchange_auth_services_restart",
+                          detail=f"on {org.name(host)}: Restart-Service MSExchangeServiceHost, Restart-WebAppPool MSExchangeOWAAppPool and "
+                                 "MSExchangeECPAppPool; then the health gate (Test-OAuthConnectivity EWS, OWA and ECP health) before the next "
+                                 "server", rolling=True, gate=dict(gate), after=[steps[-1].id] if steps else list(after)))
+    return steps
 
 
 def cleanup_steps(org, retired: str) -> tuple:

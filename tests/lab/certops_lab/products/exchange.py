@@ -108,6 +108,10 @@ class ExchangeServer:
     transport_certificate: str = ""
     initial_transport: str = ""
     restarts: int = 0
+    # Certificates imported here by Import-ExchangeCertificate -Server from another server. The lab's runtime compares
+    # only the calling host and the product models before and after a call, so this record is what makes such a
+    # cross-host write count as mutating (audit, invariant check, persistence).
+    imported: list = dataclasses.field(default_factory=list)
 
     @property
     def mailbox(self) -> bool:

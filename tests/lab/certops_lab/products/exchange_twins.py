@@ -163,6 +163,7 @@ def copy_certificate(estate, org, source, target, thumbprint: str, password: str
     entry = _exportable(estate.hosts[source.host], source, thumbprint)
     certificate, key = import_pfx(export_pfx(entry, password), password)
     estate.hosts[target.host].store("LocalMachine", "My").add(certificate, key, exportable=True, friendly_name=entry.friendly_name)
+    target.imported.append(thumbprint)
     if source.provider_of(thumbprint) != "CSP":
         target.key_providers[thumbprint] = source.provider_of(thumbprint)
     org.secrets_seen.append(password)

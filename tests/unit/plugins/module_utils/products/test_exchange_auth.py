@@ -186,7 +186,8 @@ def test_two_days_left_publishes_at_once_and_restarts_every_server_one_at_a_time
     restart = document["steps"][2]
     assert restart["rolling"] and restart["gate"]["expect"] == {"ServiceHostStatus": "Running", "OwaStatus": 200, "EcpStatus": 200,
                                                                "OAuthEws": "Success"}
-    assert [wave["rolling"] for wave in document["waves"]] == [True, True]
+    # One wave per server: a failed gate stops the play before the next server's wave.
+    assert [(wave["hosts"], wave["rolling"]) for wave in document["waves"]] == [(["ex01"], True), (["ex02"], True), (["ex03"], True)]
 
 
 def test_a_dead_certificate_is_replaced_and_the_previous_one_is_kept_for_cleanup():
