@@ -25,12 +25,17 @@ MEMBERS = f"/directoryRoles(roleTemplateId='{GLOBAL_ADMINISTRATOR}')/members"
 WRITE_ROLES = ("Domain-InternalFederation.ReadWrite.All", "Domain.ReadWrite.All")
 
 
+_CLIENTS: dict = {}     # one client (and token) per settings in this process: the steps of one apply task share it
+
+
 def client_for(inputs: dict, secrets: dict = None) -> GraphClient:
     settings = graph_settings({**inputs, **(secrets or {})})
     problems = settings_problems(settings)
     if problems:
         raise CertopsError("; ".join(problems))
-    return GraphClient(settings)
+    if settings not in _CLIENTS:
+        _CLIENTS[settings] = GraphClient(settings)
+    return _CLIENTS[settings]
 
 
 # --- read ------------------------------------------------------------------------------------------
