@@ -79,11 +79,67 @@ options:
     description: Exchange Online's EWS, probed in hybrid organisations.
     type: str
     default: https://outlook.office365.com/ews/exchange.asmx
-  rereads:
+  replanned:
     description:
-      - With O(phase=plan) in the role's second round, the registered read of the server that created the new certificate
-        (the other hosts' entries are skipped results and are ignored).
-    type: dict
+      - With O(phase=plan), true in the role's second round, after the acting server created the new certificate and was read
+        again (the summary then says the certificate was created in this run rather than adopted).
+    type: bool
+    default: false
+  hybrid_application_id:
+    description:
+      - The dedicated Exchange hybrid application in Microsoft Entra (its application (client) ID or object ID). When set, the
+        first server's read also reads its C(keyCredentials) over Microsoft Graph on the controller, and the plan merges in the
+        key of every certificate that signs or is staged to sign before it does (existing keys kept, a certificate already there
+        not added again).
+    type: str
+    default: ""
+  hybrid_prune_expired:
+    description: Also drop the hybrid application's expired keys when its keys are updated.
+    type: bool
+    default: false
+  graph_tenant_id:
+    description: The Entra tenant (ID or initial domain) of the hybrid application.
+    type: str
+    default: ""
+  graph_client_id:
+    description: The app registration certops signs in with (client credentials); it needs C(Application.ReadWrite.All) or C(Application.ReadWrite.OwnedBy).
+    type: str
+    default: ""
+  graph_authority_host:
+    description: The Entra authority host (sovereign clouds have their own).
+    type: str
+    default: https://login.microsoftonline.com
+  graph_endpoint:
+    description: The Microsoft Graph endpoint (sovereign clouds have their own).
+    type: str
+    default: https://graph.microsoft.com
+  graph_certificate_path:
+    description: A certificate registered on the app registration, with its private key (PEM, or PFX with O(graph_certificate_password)), on the controller.
+    type: path
+  graph_certificate_thumbprint:
+    description: The SHA-1 thumbprint of that certificate, when the PEM holds the key only.
+    type: str
+  graph_certificate_password:
+    description: Password of the PFX in O(graph_certificate_path). Never logged or returned.
+    type: str
+  graph_client_secret:
+    description: A client secret of the app registration, instead of a certificate. Never logged or returned.
+    type: str
+  graph_ca_path:
+    description: A PEM bundle that issued the TLS certificates of the authority and Graph endpoints (a private CA); TLS is always validated.
+    type: path
+  graph_timeout:
+    description: Seconds to wait for each Graph answer.
+    type: float
+    default: 30.0
+  graph_retries:
+    description: How often a throttled (429, 503) or failed (5xx) Graph request is sent again.
+    type: int
+    default: 3
+  graph_max_retry_after:
+    description: The longest C(Retry-After) wait sat out; a longer one fails the step, saying when to re-run.
+    type: float
+    default: 60.0
 notes:
   - Executions per server. Plan, 1 (the read). Rotation, on the acting server, the read, a creation and a second read
     when a certificate is created, one import per server that lacks the certificate, the AuthConfig steps, and one verify

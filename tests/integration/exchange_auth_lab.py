@@ -11,6 +11,10 @@ import json
 import os
 
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from certops_lab.pytest_plugin import TOPOLOGY_DIR
 
@@ -26,6 +30,16 @@ PLAYBOOK = """---
   roles:
     - role: certops.microsoft.exchange_auth
 """
+# The lab tenant: certops' own app registration (client credentials) and the dedicated Exchange hybrid application.
+TENANT_ID = "7d5e4c4a-0c7e-4f55-9b0b-3f1c1e1a2b3c"
+CLIENT_ID = "3a1f2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+READ_ONLY_CLIENT_ID = "9e8d7c6b-5a49-4382-8171-605f4e3d2c1b"
+HYBRID_APP_ID = "5b6c7d8e-9fa0-4b1c-8d2e-3f4a5b6c7d8e"
+HYBRID_OBJECT_ID = "c0ffee00-1234-4abc-9def-0123456789ab"
+ENTRA = {"tenant_id": TENANT_ID, "initial_domain": "lab.onmicrosoft.com",
+         "apps": [{"client_id": CLIENT_ID, "display_name": "certops-exchange", "roles": ["Application.ReadWrite.All"]},
+                  {"client_id": READ_ONLY_CLIENT_ID, "display_name": "certops-read-only", "roles": ["Application.Read.All"]}],
+         "applications": [{"id": HYBRID_OBJECT_ID, "app_id": HYBRID_APP_ID, "display_name": "ExchangeServerApp"}]}
 # pywinrm gives up on a held reply after connection timeout + 10 s.
 SHORT_TIMEOUT = {"ansible_winrm_connection_timeout": 5}
 
@@ -54,7 +68,8 @@ def topology(current_days=None, current_on=None, hybrid=None, servers=None) -> d
     if current_on is not None:
         exchange["auth_config"]["current_on"] = list(current_on)
     if hybrid is not None:
-        exchange["hybrid"] = hybrid
+        exchange["hybrid"] = {"application_id": HYBRID_APP_ID, **hybrid}
+        data["products"]["entra"] = copy.deepcopy(ENTRA)
     if servers:
         exchange["servers"] += servers
     return data
@@ -133,6 +148,37 @@ def summary(run) -> list:
 
 def dump(run) -> str:
     return json.dumps(run.json, indent=1)[-6000:] if run.json else run.stdout[-4000:] + run.stderr[-4000:]
+
+
+def graph_credential(lab, directory, client_id: str = CLIENT_ID) -> dict:
+    """A certificate registered on the lab's app registration and its key (PEM) on the controller: the role's Graph variables."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "certops exchange graph client")])
+    start = utc_now() - datetime.timedelta(days=1)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=90)).sign(key, hashes.SHA256()))
+    lab.add_app_credential(client_id, certificate=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"))
+    path = os.path.join(str(directory), f"graph-client-{client_id[:8]}.pem")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+                     + certificate.public_bytes(serialization.Encoding.PEM))
+    return {"exchange_auth_graph_certificate_path": path, "exchange_auth_graph_client_id": client_id}
+
+
+def hybrid_vars(lab, credential: dict, **overrides) -> dict:
+    """The role's variables for the lab tenant: its Graph endpoint and authority, the CA, the hybrid application, the credential."""
+    values = {"exchange_auth_hybrid_application_id": HYBRID_APP_ID, "exchange_auth_graph_tenant_id": TENANT_ID,
+              "exchange_auth_graph_authority_host": lab.graph_url, "exchange_auth_graph_endpoint": lab.graph_url,
+              "exchange_auth_graph_ca_path": lab.ca_path, "exchange_auth_graph_timeout": 8, **credential}
+    values.update(overrides)
+    return values
+
+
+def application_keys(lab) -> list:
+    """The thumbprints of the hybrid application's keyCredentials, in order."""
+    from certops_lab.products.exchange_hybrid import hybrid_application, key_thumbprint  # pylint: disable=import-outside-toplevel
+    return [key_thumbprint(item) for item in hybrid_application(lab.instance.runtime.estate)["keyCredentials"]]
 
 
 class Rotation:

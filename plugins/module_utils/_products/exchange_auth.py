@@ -23,6 +23,7 @@ from __future__ import annotations
 import secrets
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._products import exchange_auth_hybrid as hybrid
 from ansible_collections.certops.microsoft.plugins.module_utils._products import exchange_auth_inputs as inputs
 from ansible_collections.certops.microsoft.plugins.module_utils._products import exchange_auth_state as state_rules
 from ansible_collections.certops.microsoft.plugins.module_utils._products import exchange_auth_steps as steps_rules
@@ -46,14 +47,20 @@ ARGUMENT_SPEC = {
     "restart": {"type": "bool", "default": True},
     "test_mailbox": {"type": "str", "default": ""},
     "exchange_online_uri": {"type": "str", "default": EXCHANGE_ONLINE_EWS},
-    "rereads": {"type": "dict"},
+    "replanned": {"type": "bool", "default": False},
+    **hybrid.ARGUMENT_SPEC,
 }
 VALIDATION_RULES = {}
+controller_read = hybrid.controller_read
 
 
 # --- hosts and reads ------------------------------------------------------------------------------
 def host_role(host: str, params: dict, task_vars: dict):
-    return ROLE if host in ((task_vars.get("groups") or {}).get(params["group"]) or []) else None
+    """Every server of the group; the first also reads the hybrid application from Graph when it is managed."""
+    group = (task_vars.get("groups") or {}).get(params["group"]) or []
+    if host not in group:
+        return None
+    return f"{ROLE}+{hybrid.ROLE}" if hybrid.managed(params) and host == group[0] else ROLE
 
 
 def read_requests(role: str, settings: dict) -> list:
@@ -65,12 +72,6 @@ def read_requests(role: str, settings: dict) -> list:
 def normalise(part: str, output: dict) -> dict:
     del part
     return state_rules.normalise(output)
-
-
-def merged_reads(params: dict, reads: dict) -> dict:
-    """The reads, with the round-two rereads (the acting server after it created a certificate) in their place."""
-    fresh = {host: read for host, read in (params.get("rereads") or {}).items() if isinstance(read, dict) and not read.get("skipped")}
-    return {**reads, **fresh}
 
 
 def group_hosts(gates: Gates, params: dict, context: dict) -> list:
@@ -88,11 +89,16 @@ def plan(params: dict, reads: dict, context: dict) -> Plan:
     gates = Gates()
     hosts = group_hosts(gates, params, context)
     given = {"thumbprint": gates.run(inputs.checked_thumbprint, params), "date": gates.run(inputs.checked_date, params)}
+    for problem in hybrid.settings_refusals(params):
+        gates.refuse(problem)
     gates.close()
-    org = state_rules.organisation_of(merged_reads(params, reads), hosts, params["ignore_unreachable_servers"], gates)
+    org = state_rules.organisation_of(reads, hosts, params["ignore_unreachable_servers"], gates)
     gates.close()
     state_rules.listing_gates(gates, org, hosts, params["ignore_unreachable_servers"])
+    org.application = hybrid.application_of(reads) if hybrid.managed(params) else None
+    hybrid.hybrid_gates(gates, org, params, org.application)
     gates.close()
+    org.roles = {host: reads[host]["role"] for host in org.hosts}
     decision = decide(org, org.now, params, given["date"])
     decided = gates.run(resolve, org, decision, params, given)
     gates.close()
@@ -106,7 +112,7 @@ def resolve(org, decision, params: dict, given: dict) -> dict:
     problems = decision_problems(org, decision, params, given)
     if problems:
         raise CertopsError("; ".join(problems))
-    new, how = new_certificate(org, decision, given["thumbprint"], bool(params.get("rereads")))
+    new, how = new_certificate(org, decision, given["thumbprint"], params["replanned"])
     return {"new": new, "how": how}
 
 
@@ -131,6 +137,8 @@ def decision_problems(org, decision, params: dict, given: dict) -> list:
         problems.append(f"{VAR}thumbprint {given['thumbprint']} would not be used: {decision.meac_reason}; set {VAR}enforce_new=true to stage "
                         "it now, or leave it empty")
     problems.append(hybrid_refusal(org, decision, params))
+    if org.application and hybrid.write_needed(org, decision):
+        problems.append(hybrid.write_refusal(org.application, params))
     for thumbprint in decision.imports:
         try:
             steps_rules.source_host(org, thumbprint)
@@ -141,11 +149,12 @@ def decision_problems(org, decision, params: dict, given: dict) -> list:
 
 def hybrid_refusal(org, decision, params: dict) -> str:
     """Exchange Online must hold the key of a certificate before it signs (CSS-Exchange #2250); MEAC stops at hybrid too."""
-    if not org.hybrid or decision.action not in ("stage", "replace", "activate") or params["ignore_hybrid"]:
+    if not org.hybrid or decision.action not in ("stage", "replace", "activate") or params["ignore_hybrid"] or hybrid.managed(params):
         return ""
     return ("Exchange hybrid is configured (Get-HybridConfiguration): Exchange Online must hold the key of the Auth certificate before it "
-            "takes effect, or free/busy, MailTips and cloud archives break. Upload it yourself (ConfigureExchangeHybridApplication.ps1 "
-            f"-UpdateCertificate, or the Hybrid Configuration Wizard) and re-run with {VAR}ignore_hybrid=true")
+            "takes effect, or free/busy, MailTips and cloud archives break. Give the dedicated hybrid application "
+            f"({VAR}hybrid_application_id and the {VAR}graph_* settings) so that this run uploads it, or upload it yourself "
+            f"(ConfigureExchangeHybridApplication.ps1 -UpdateCertificate, or the Hybrid Configuration Wizard) and re-run with {VAR}ignore_hybrid=true")
 
 
 def build_plan(params: dict, context: dict, org, decision, decided: dict) -> Plan:
@@ -154,8 +163,8 @@ def build_plan(params: dict, context: dict, org, decision, decided: dict) -> Pla
     else:
         steps, end = rotation_steps(params, org, decision, decided["new"]), end_state(org, decision, decided["new"])
     cleanup, cleanup_warnings = cleanup_of(org, end)
-    return Plan(product=PRODUCT, created=iso_z(context["now"]), hosts=dict.fromkeys(org.hosts, ROLE), steps=steps, cleanup=cleanup,
-                expected=steps_rules.expected_facts(org, end) if end else {}, waits=waits_of(org, end),
+    return Plan(product=PRODUCT, created=iso_z(context["now"]), hosts=dict(org.roles), steps=steps, cleanup=cleanup,
+                expected=steps_rules.expected_facts(org, end, bool(org.application)) if end else {}, waits=waits_of(org, end),
                 summary=text.summary_lines(org, decision, decided, end), next=text.next_actions(decision, decided, end, steps, cleanup),
                 warnings=text.warnings(org, decision, params) + cleanup_warnings, inputs=plan_inputs(params, org, decision, decided, end))
 
@@ -166,6 +175,8 @@ def rotation_steps(params: dict, org, decision, new: str) -> list:
         steps += steps_rules.import_steps(org, thumbprint, hosts, "current" if thumbprint == org.auth["current"] else "next")
     if new and org.missing(new) and decision.action != "activate":
         steps += steps_rules.import_steps(org, new, org.missing(new), "new")
+    keys = hybrid.key_step(org, org.application, end_state(org, decision, new), params, [step.id for step in steps]) if org.application else None
+    steps += [keys] if keys else []
     before = [step.id for step in steps]
     if decision.action in ("stage", "replace"):
         steps.append(steps_rules.stage_step(org, new, None if decision.publish else decision.effective, before))
@@ -174,7 +185,7 @@ def rotation_steps(params: dict, org, decision, new: str) -> list:
         steps.append(steps_rules.publish_step(org, new, before))
         before = ["publish"]
     if decision.restart_hosts and params["restart"]:
-        steps += steps_rules.restart_steps(org, decision.restart_hosts, before if decision.publish else [], {**params, "probe": True})
+        steps += steps_rules.restart_steps(org, decision.restart_hosts, before if decision.publish else [], probe_settings(params, org))
     return steps
 
 
@@ -204,11 +215,16 @@ def waits_of(org, end) -> list:
                       "the OWA/ECP app pools server by server behind health gates, and verifies OAuth")]
 
 
+def probe_settings(params: dict, org) -> dict:
+    """What the functional probes need: the mailbox, and Exchange Online's EWS when this run manages the hybrid application."""
+    return {"probe": True, "test_mailbox": params["test_mailbox"], "exchange_online_uri": params["exchange_online_uri"] if org.application else ""}
+
+
 def plan_inputs(params: dict, org, decision, decided: dict, end) -> dict:
     return {"group": params["group"], "acting": org.acting, "scenario": decision.action, "meac_scenario": decision.meac.number,
             "new_thumbprint": decided["new"], "new_source": decided["how"], "replan": decided["how"] == "create",
             "end_current": (end or {}).get("current", ""), "end_next": (end or {}).get("next", ""), "hybrid": org.hybrid,
-            "probe": True, "test_mailbox": params["test_mailbox"], "restart": params["restart"]}
+            "hybrid_application": (org.application or {}).get("app_id", ""), "restart": params["restart"], **probe_settings(params, org)}
 
 
 # --- verify -------------------------------------------------------------------------------------
@@ -225,18 +241,31 @@ def facts(role: str, state: dict, document: dict) -> dict:
              "transport_certificate": server["transport"], "owa": probes["owa"], "ecp": probes["ecp"], "oauth_ews": probes["oauth_ews"]}
     if settings["end_next"]:
         found["next_on_server"] = _holds(server, settings["end_next"])
+    if settings.get("exchange_online_uri"):
+        found["oauth_exchange_online"] = probes["oauth_exchange_online"]
     return found
 
 
 # --- apply hooks ------------------------------------------------------------------------------------
 def secret_inputs(params: dict, document: dict, steps: list) -> dict:
-    """A random PFX password for this apply call only: it protects the certificate between Export- and Import-ExchangeCertificate."""
-    del params, document, steps
-    return {"pfx_password": secrets.token_urlsafe(32)}
+    """A random PFX password for this apply call only (it protects the certificate between Export- and Import-ExchangeCertificate),
+    and the Graph credential's secrets for the hybrid application's step."""
+    del document
+    named = {name for step in steps for name in step["secrets"].values()}
+    found = hybrid.secret_values(params, named)
+    if "pfx_password" in named:
+        found["pfx_password"] = secrets.token_urlsafe(32)
+    return found
+
+
+def controller_step(step: dict, named: dict) -> dict:
+    return hybrid.controller_step(step, named)
 
 
 def step_problem(step: dict, reply) -> str:
     """What a step's answer shows that is not what the step was for ("" when it did its job)."""
+    if step.get("controller") == hybrid.OPERATION:
+        return hybrid.step_problem(step, reply)
     check = STEP_CHECKS.get(step["script"])
     return check(step, reply) if check else ""
 

@@ -87,6 +87,8 @@ class Organisation:
     states: dict                   # host -> normalised state
     skipped: list                  # servers not acted on (unreachable or not in the inventory), with the override set
     now: object                    # the acting server's clock (Exchange's timers run on it)
+    application: object = None     # the hybrid application as Graph showed it (when this run manages it)
+    roles: dict = dataclasses.field(default_factory=dict)   # host -> its role in the plan (mailbox, mailbox+graph)
 
     @property
     def hosts(self) -> list:

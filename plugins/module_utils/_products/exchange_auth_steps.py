@@ -74,7 +74,8 @@ def publish_step(org, thumbprint: str, after: list) -> Step:
 def restart_steps(org, hosts: list, after: list, settings: dict) -> list:
     """One server at a time, each behind its health gate. Each restart comes after the previous server's, so each is a
     wave of its own: a throttled task still runs on every host before any_errors_fatal stops the play, a wave does not."""
-    gate = {"script": "exchange_auth_get", "parameters": probe_parameters(settings), "expect": dict(HEALTHY)}
+    expect = dict(HEALTHY, **({"OAuthExchangeOnline": "Success"} if settings.get("exchange_online_uri") else {}))
+    gate = {"script": "exchange_auth_get", "parameters": probe_parameters(settings), "expect": expect}
     steps = []
     for host in hosts:
         steps.append(Step(id=f"restart-{host}", host=host, phase="activate", action="restart and recycle", script="exchange_auth_services_restart",
@@ -102,13 +103,16 @@ def cleanup_steps(org, retired: str) -> tuple:
     return steps + [clear], warnings
 
 
-def expected_facts(org, end: dict) -> dict:
-    """What verify must read on every server: AuthConfig as planned, the certificates there, the SMTP default unchanged, OAuth working."""
+def expected_facts(org, end: dict, exchange_online: bool = False) -> dict:
+    """What verify must read on every server: AuthConfig as planned, the certificates there, the SMTP default unchanged, OAuth working
+    (with Exchange Online too when this run manages the hybrid application)."""
     expected = {}
     for host, state in org.states.items():
         facts = {"auth_current": end["current"], "auth_next": end["next"], "current_on_server": True,
                  "transport_certificate": state["transport"], "owa": 200, "ecp": 200, "oauth_ews": "Success"}
         if end["next"]:
             facts["next_on_server"] = True
+        if exchange_online:
+            facts["oauth_exchange_online"] = "Success"
         expected[host] = facts
     return expected

@@ -291,6 +291,14 @@ def _auth_from_entry(section: dict, estate, org: ExchangeOrganisation) -> None:
                           previous=str(config.get("previous") or "").upper(), when_changed=isoformat(estate.clock + parse_offset("-400d")))
 
 
+_TOPOLOGY_HOOKS: list = []
+
+
+def register_topology_hook(hook) -> None:
+    """``hook(estate, organisation)`` runs once the organisation is built (the hybrid application takes its keys)."""
+    _TOPOLOGY_HOOKS.append(hook)
+
+
 def from_topology(products: dict, estate) -> dict:
     section = products.get("exchange") or {}
     servers = [_server_from_entry(entry, estate) for entry in section.get("servers") or []]
@@ -300,6 +308,8 @@ def from_topology(products: dict, estate) -> dict:
                                lag_hours=int(section.get("servicelet_lag_hours", DEFAULT_LAG_HOURS)), hybrid=dict(section.get("hybrid") or {}))
     _auth_from_entry(section, estate, org)
     estate.products["exchange"] = org
+    for hook in _TOPOLOGY_HOOKS:
+        hook(estate, org)
     return {"exchange": org}
 
 
