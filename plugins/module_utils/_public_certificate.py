@@ -44,7 +44,7 @@ def public_certificate(text: str, option: str = "certificate", now=None) -> Publ
     if len(bundle.certificates) != 1:
         raise CertopsError(f"option {option} holds {len(bundle.certificates)} certificates: give exactly one")
     certificate = bundle.certificates[0]
-    der = certificate.public_bytes(crypto.serialization.Encoding.DER)
+    der = certificate.public_bytes(crypto.Encoding.DER)
     return PublicCertificate(base64.b64encode(der).decode("ascii"), describe_certificate(certificate, now=now))
 
 
