@@ -189,10 +189,39 @@ read_error:
   type: str
 plan:
   description:
-    - The plan document (schema C(docs/schemas/plan-v1.json), C(version) 1). C(inputs.scenario) is this run's action
-      and C(inputs.meac_scenario) MEAC's scenario number. It holds no secret.
+    - The plan document (schema C(docs/schemas/plan-v1.json), C(version) 1). It holds no secret.
   returned: phase plan
   type: dict
+  contains:
+    inputs:
+      description:
+        - What the plan was made from and decided. C(scenario) is this run's action (V(nothing), V(import), V(stage), V(replace),
+          V(activate), V(finish)), C(meac_scenario) MEAC's scenario number (0 to 5), C(replan) whether the role plans again after
+          the creation step, C(end_current) and C(end_next) AuthConfig once the steps are applied.
+      type: dict
+    steps:
+      description: The steps in order, each one exact write on one server or one Microsoft Graph request on the controller.
+      type: list
+      elements: dict
+    waves:
+      description: The waves of the steps; a rolling wave holds one restart and its health gate.
+      type: list
+      elements: dict
+    cleanup:
+      description: The irreversible steps (remove the retired certificate, clear it from AuthConfig), applied only when asked.
+      type: list
+      elements: dict
+    cleanup_waves:
+      description: The waves of the cleanup steps.
+      type: list
+      elements: dict
+    expected:
+      description: The facts verify must read on each server, by inventory host.
+      type: dict
+    waits:
+      description: The AuthAdmin servicelet's publication of a staged certificate, with its date.
+      type: list
+      elements: dict
 lines:
   description: The plan as lines to print (check mode, AWX job output).
   returned: phase plan

@@ -84,9 +84,10 @@ def test_expired_keys_are_dropped_only_when_asked(hybrid):
     store = rotation.lab.instance.runtime.estate.hosts["ex01"].store("LocalMachine", "My")
     spare = next(entry for entry in store.entries.values() if entry.friendly_name == "mail.lab.test (public CA)")
     application = hybrid_application(rotation.lab.instance.runtime.estate)
+    yesterday = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     application["keyCredentials"].append({"keyId": str(uuid.uuid4()), "customKeyIdentifier": None, "displayName": "2019 key", "type": "AsymmetricX509Cert",
                                           "usage": "Verify", "key": base64.b64encode(spare.der).decode(), "startDateTime": "2019-01-01T00:00:00Z",
-                                          "endDateTime": (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+                                          "endDateTime": yesterday})
     assert rotation.run(**variables).returncode == 0
     assert spare.thumbprint in application_keys(rotation.lab)
     assert rotation.run(**variables, exchange_auth_hybrid_prune_expired=True).returncode == 0

@@ -42,8 +42,8 @@ def shared_lab_fixture(tmp_path_factory):
     directory = tmp_path_factory.mktemp("exchange_auth_preflight")
     lab = Lab(LabInstance(load_topology(resolve_topology(preflight_topology())), str(directory / "lab")).start())
     lab.files, lab.playbook = directory, playbook(directory)
-    lab.groups = write_yaml(directory / "groups.yml", {"all": {"children": {name: {"hosts": dict.fromkeys(members)}
-                                                                           for name, members in GROUPS.items()}}})
+    children = {name: {"hosts": dict.fromkeys(members)} for name, members in GROUPS.items()}
+    lab.groups = write_yaml(directory / "groups.yml", {"all": {"children": children}})
     yield lab
     lab.stop()
 

@@ -293,8 +293,9 @@ def _authconfig_problem(step: dict, reply) -> str:
     found = {"Stage": reply.get("NextCertificateThumbprint"), "Publish": reply.get("CurrentCertificateThumbprint")}.get(operation)
     if operation == "ClearPrevious":
         return "" if not reply.get("PreviousCertificateThumbprint") else "its answer still shows a previous certificate"
-    return "" if str(found or "").upper() == thumbprint else (f"its answer shows AuthConfig with {found or 'no certificate'} instead of "
-                                                             f"{thumbprint} (check Get-AuthConfig)")
+    if str(found or "").upper() == thumbprint:
+        return ""
+    return f"its answer shows AuthConfig with {found or 'no certificate'} instead of {thumbprint} (check Get-AuthConfig)"
 
 
 def _restart_problem(step: dict, reply) -> str:

@@ -89,9 +89,11 @@ def _imports(org, state: MeacInput, include_next: bool = True) -> dict:
 
 
 def _activate(org, state: MeacInput, meac, reason) -> Decision:
-    why = ("the staged next certificate's effective date has passed: it is published now and every server restarts behind a health "
-           "gate (MEAC waits for the AuthAdmin servicelet)") if state.current_days > 0 else (
-           "the current certificate is dead and the staged next one is valid: it is published now (MEAC creates another certificate)")
+    if state.current_days > 0:
+        why = ("the staged next certificate's effective date has passed: it is published now and every server restarts behind a health "
+               "gate (MEAC waits for the AuthAdmin servicelet)")
+    else:
+        why = "the current certificate is dead and the staged next one is valid: it is published now (MEAC creates another certificate)"
     imports = {org.auth["next"]: org.missing(org.auth["next"])} if state.next_missing else {}
     return Decision(meac, reason, "activate", why, imports=imports, publish=True, restart_hosts=org.hosts)
 

@@ -48,8 +48,8 @@ def end_lines(org, end) -> list:
         return ["Then (same run, planned again with the new certificate): copy it to every server, stage or publish it, restart behind "
                 "health gates, verify"]
     lines = [f"End state: current {end['current']}, next {end['next'] or 'none'}" + (f" effective {end['effective']}" if end["next"] else "")]
-    lines.append("SMTP default certificates stay as they are: " + ", ".join(f"{host} {state['transport'] or 'none'}"
-                                                                             for host, state in org.states.items()))
+    kept = ", ".join(f"{host} {state['transport'] or 'none'}" for host, state in org.states.items())
+    lines.append(f"SMTP default certificates stay as they are: {kept}")
     return lines
 
 

@@ -62,7 +62,7 @@ import datetime
 
 from certops_lab.clock import ClockError, isoformat, parse_instant, parse_offset
 from certops_lab.contracts import CmdletError
-from certops_lab.products.exchange_pki import AUTH_SUBJECT, self_signed_auth_certificate
+from certops_lab.products.exchange_pki import self_signed_auth_certificate
 from certops_lab.state import product_codec
 
 TOPOLOGY_SECTIONS = ("exchange",)
@@ -140,7 +140,7 @@ class ExchangeOrganisation:
         return next((server for server in self.servers if server.host == host), None)
 
     def server_named(self, name: str):
-        wanted = str(name).split(".")[0].lower()
+        wanted = str(name).split(".", maxsplit=1)[0].lower()
         return next((server for server in self.servers if server.name.lower() == wanted), None)
 
     def mailbox_servers(self) -> list:
@@ -220,8 +220,8 @@ def new_auth_certificate(estate, server, services, force: bool, now) -> str:
     if "SMTP" in services and not force:
         raise CmdletError(SMTP_PROMPT)
     certificate, key = self_signed_auth_certificate(now)
-    entry = estate.hosts[server.host].store("LocalMachine", "My").add(certificate, key, exportable=True,
-                                                                       friendly_name="Microsoft Exchange Server Auth Certificate")
+    store = estate.hosts[server.host].store("LocalMachine", "My")
+    entry = store.add(certificate, key, exportable=True, friendly_name="Microsoft Exchange Server Auth Certificate")
     if services:
         server.services[entry.thumbprint] = services
     if "SMTP" in services:
@@ -264,8 +264,8 @@ def _place(estate, org: ExchangeOrganisation, thumbprint: str, hosts) -> list:
     source = _find_entry(estate, thumbprint)
     wanted = list(hosts) if hosts is not None else [server.host for server in org.mailbox_servers() if server.host]
     for host in wanted:
-        estate.hosts[host].store("LocalMachine", "My").add(source.der, source.private_key, exportable=source.exportable,
-                                                             friendly_name=source.friendly_name)
+        store = estate.hosts[host].store("LocalMachine", "My")
+        store.add(source.der, source.private_key, exportable=source.exportable, friendly_name=source.friendly_name)
     return [server.name for server in org.mailbox_servers() if server.host and server.host not in wanted]
 
 

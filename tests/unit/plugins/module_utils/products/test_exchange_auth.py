@@ -184,8 +184,8 @@ def test_two_days_left_publishes_at_once_and_restarts_every_server_one_at_a_time
     assert step_ids(document) == ["stage", "publish", "restart-ex01", "restart-ex02", "restart-ex03"]
     assert document["steps"][0]["parameters"] == {"Operation": "Stage", "Thumbprint": new[0], "Now": True}
     restart = document["steps"][2]
-    assert restart["rolling"] and restart["gate"]["expect"] == {"ServiceHostStatus": "Running", "OwaStatus": 200, "EcpStatus": 200,
-                                                               "OAuthEws": "Success"}
+    healthy = {"ServiceHostStatus": "Running", "OwaStatus": 200, "EcpStatus": 200, "OAuthEws": "Success"}
+    assert restart["rolling"] and restart["gate"]["expect"] == healthy
     # One wave per server: a failed gate stops the play before the next server's wave.
     assert [(wave["hosts"], wave["rolling"]) for wave in document["waves"]] == [(["ex01"], True), (["ex02"], True), (["ex03"], True)]
 
@@ -330,7 +330,7 @@ def test_facts_are_what_verify_compares():
 
 def test_every_apply_gets_a_new_random_pfx_password():
     steps = [{"secrets": {"PfxPassword": "pfx_password"}}]
-    first, second = (rules.secret_inputs(params(), {}, steps)["pfx_password"] for _ in range(2))
+    first, second = (rules.secret_inputs(params(), {}, steps)["pfx_password"] for _attempt in range(2))
     assert first != second and len(first) >= 40
 
 
@@ -352,3 +352,45 @@ def test_a_step_answer_that_shows_something_else_is_a_problem(script, parameters
 def test_a_step_answer_that_shows_the_change_is_no_problem():
     assert rules.step_problem({"script": "exchange_authconfig_set", "parameters": {"Operation": "Publish", "Thumbprint": "AB"}},
                               {"CurrentCertificateThumbprint": "ab"}) == ""
+
+
+# --- side by side with MEAC (the table in docs/exchange-auth-rotation.md) --------------------------------------------
+def _org_state(current_days, next_days=None, next_effective="", missing_current=(), missing_next=()):
+    current = certificate(f"c{current_days}", current_days)
+    nxt = certificate(f"n{next_days}", next_days) if next_days is not None else None
+    auth = {"CurrentCertificateThumbprint": current[0]}
+    if nxt:
+        auth.update(NextCertificateThumbprint=nxt[0], NextCertificateEffectiveDate=next_effective)
+    spare = certificate("spare", 1825)
+    held = {host: [cert for cert, missing in ((current, missing_current), (nxt, missing_next)) if cert and host not in missing] + [spare]
+            for host in HOSTS}
+    return reads(**{host: output(host, held[host], auth=auth) for host in HOSTS})
+
+
+SIDE_BY_SIDE = [
+    # id, state, MEAC's scenario, this run's action, its first steps
+    ("200_days", lambda: _org_state(200), 0, "nothing", []),
+    ("40_days", lambda: _org_state(40), 2, "stage", ["stage"]),
+    ("20_days", lambda: _org_state(20), 2, "stage", ["stage"]),
+    ("3_days", lambda: _org_state(3), 2, "stage", ["stage"]),
+    ("2_days", lambda: _org_state(2), 2, "stage", ["stage", "publish", "restart-ex01"]),
+    ("expired", lambda: _org_state(-3), 1, "replace", ["stage", "publish", "restart-ex01"]),
+    ("expired_next_staged", lambda: _org_state(-3, 1825, "2026-07-01T00:00:00Z"), 3, "activate", ["publish", "restart-ex01"]),
+    ("missing_on_a_server", lambda: _org_state(200, missing_current=("ex03",)), 4, "import", ["import-current-ex03"]),
+    ("missing_and_expiring", lambda: _org_state(40, missing_current=("ex03",)), 4, "stage", ["import-current-ex03", "stage"]),
+    ("next_missing_on_a_server", lambda: _org_state(200, 1825, "2026-09-01T00:00:00Z", missing_next=("ex02",)), 5, "import", ["import-next-ex02"]),
+    ("effective_date_passed", lambda: _org_state(20, 1825, "2026-06-14T00:00:00Z"), 0, "activate", ["publish", "restart-ex01"]),
+    ("effective_date_ahead", lambda: _org_state(20, 1825, "2026-06-20T00:00:00Z"), 0, "nothing", []),
+]
+# MEAC's offset for the staged date, by current days left, checked against the plan's stage step.
+STAGE_DATES = {"40_days": "2026-07-15T10:00:00Z", "20_days": "2026-06-19T10:00:00Z", "3_days": "2026-06-17T10:00:00Z"}
+
+
+@pytest.mark.parametrize("make,meac,action,first_steps", [case[1:] for case in SIDE_BY_SIDE], ids=[case[0] for case in SIDE_BY_SIDE])
+def test_side_by_side_with_meac(make, meac, action, first_steps, request):
+    document = plan(make())
+    assert (document["inputs"]["meac_scenario"], document["inputs"]["scenario"]) == (meac, action)
+    assert step_ids(document)[:len(first_steps)] == first_steps
+    expected_date = STAGE_DATES.get(request.node.callspec.id)
+    if expected_date:
+        assert document["steps"][-1]["parameters"]["EffectiveDate"] == expected_date

@@ -85,8 +85,8 @@ def test_additions_are_the_end_current_and_next_certificates_the_application_lac
 def test_key_step_is_a_controller_step_that_names_its_secret_but_holds_none():
     org = organisation([key(OLD)])
     step = hybrid.key_step(org, org.application, {"current": OLD[0], "next": NEW[0]}, params(), ["import-new-ex02"])
-    assert (step.controller, step.host, step.after, step.secrets) == (hybrid.OPERATION, "ex01", ["import-new-ex02"],
-                                                                       {"graph_client_secret": "graph_client_secret"})
+    secrets = {"graph_client_secret": "graph_client_secret"}
+    assert (step.controller, step.host, step.after, step.secrets) == (hybrid.OPERATION, "ex01", ["import-new-ex02"], secrets)
     assert "Graph-Secret-Value-9b1" not in str(step.to_dict())
 
 
