@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import json
 import os
 
 import yaml
@@ -17,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from certops_lab.pytest_plugin import TOPOLOGY_DIR
+# What every product's integration tests read the same way: the audit's writes, the messages a user sees, a run's dump.
+from wfm_sharepoint_lab import dump, failure_messages, mutating  # noqa: F401  pylint: disable=unused-import
 
 HOSTS = ("ex01", "ex02", "ex03")
 ROLE_TASK = "certops.microsoft.exchange_auth : "
@@ -106,10 +107,6 @@ def restarts(lab) -> dict:
     return {server.host: server.restarts for server in organisation(lab).servers if server.host}
 
 
-def mutating(records) -> list:
-    return [record for record in records if record["mutating"]]
-
-
 def calls_per_host(records) -> dict:
     counts = dict.fromkeys(HOSTS, 0)
     for record in records:
@@ -119,17 +116,6 @@ def calls_per_host(records) -> dict:
 
 def scripts_run(records) -> list:
     return [(record["host"], record["script"]) for record in records]
-
-
-def failure_messages(run) -> str:
-    """Every msg of a failed task result in the run, joined (what the user reads)."""
-    messages = []
-    for play in (run.json or {}).get("plays", []):
-        for task in play.get("tasks", []):
-            for result in task["hosts"].values():
-                if (result.get("failed") or result.get("unreachable")) and not result.get("ignore_errors"):
-                    messages.append(str(result.get("msg", "")))
-    return "\n".join(messages) or run.stdout[-2000:] + run.stderr[-2000:]
 
 
 def plan_documents(run) -> list:
@@ -144,10 +130,6 @@ def plan_documents(run) -> list:
 
 def summary(run) -> list:
     return next(iter(run.results(SUMMARY_TASK).values()))["msg"]
-
-
-def dump(run) -> str:
-    return json.dumps(run.json, indent=1)[-6000:] if run.json else run.stdout[-4000:] + run.stderr[-4000:]
 
 
 def graph_credential(lab, directory, client_id: str = CLIENT_ID) -> dict:
