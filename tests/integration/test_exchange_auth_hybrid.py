@@ -149,3 +149,13 @@ def test_a_graph_client_secret_rotates_and_appears_in_no_output_audit_or_lab_fil
     files = [path for path in glob.glob(os.path.join(rotation.lab.state_dir, "**"), recursive=True) if os.path.isfile(path)]
     assert secret not in run.stdout + run.stderr + json.dumps(rotation.lab.audit())
     assert [path for path in files if secret.encode() in open(path, "rb").read()] == []
+
+
+def test_check_mode_of_a_hybrid_rotation_changes_nothing_on_the_servers_or_in_graph(hybrid):
+    rotation, variables = hybrid()
+    keys = application_keys(rotation.lab)
+    run = rotation.run(check=True, **variables)
+    assert run.returncode == 0, dump(run)
+    assert mutating(rotation.lab.audit()) == [] and application_keys(rotation.lab) == keys
+    assert [record["script"].split(" ")[0] for record in rotation.lab.audit() if record["host"] == "graph" and record["module"] == "microsoft.graph"] == [
+        "GET", "GET"]
