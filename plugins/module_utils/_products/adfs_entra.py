@@ -269,7 +269,7 @@ def plan(params: dict, reads: dict, context: dict) -> Plan:
     gates, now, warnings = Gates(), context["now"], []
     group = group_of(params, context["groups"])
     group_gates(gates, params, group, context["play_hosts"])
-    options = gates.run(inputs.checked_options, params)
+    options = inputs.checked_options(params, gates.run)
     graph_gates(gates, params)
     new = certificate_gates(gates, params, now)
     gates.close()

@@ -155,16 +155,32 @@ def metadata_reachable(value):
         raise CertopsError(f"{VAR}metadata_reachable is {value!r}: give auto, true or false") from None
 
 
-def checked_options(params: dict) -> dict:
-    """The options besides certificates and Graph, normalised; every problem raised as one sentence."""
-    if params["mode"] == "emergency" and not params["emergency"]:
+def emergency_checked(params: dict) -> str:
+    """The compromised thumbprint of an emergency rotation, refused without the explicit flag or the thumbprint."""
+    if params["mode"] != "emergency":
+        return normalize_thumbprint(params["compromised_thumbprint"]) if params.get("compromised_thumbprint") else ""
+    if not params["emergency"]:
         raise CertopsError(f"{VAR}mode=emergency runs Update-AdfsCertificate -Urgent, which replaces the primary token-signing certificate at "
                            f"once and removes the older ones (sign-ins fail until Entra holds the new one); it runs only when "
                            f"{VAR}emergency=true says this is an emergency (a compromised token-signing key)")
-    if params["mode"] == "emergency" and not params.get("compromised_thumbprint"):
+    if not params.get("compromised_thumbprint"):
         raise CertopsError(f"{VAR}mode=emergency needs {VAR}compromised_thumbprint, the token-signing certificate to stop trusting: a re-run "
                            "then finishes the rotation instead of starting another one")
+    return normalize_thumbprint(params["compromised_thumbprint"])
+
+
+def margin_checked(params: dict) -> int:
     if params["promotion_margin_days"] < 0:
         raise CertopsError(f"{VAR}promotion_margin_days must be 0 or more, not {params['promotion_margin_days']}")
-    return {"mode": params["mode"], "domains": domain_names(params.get("domains")), "metadata_reachable": metadata_reachable(params.get("metadata_reachable")),
-            "compromised": normalize_thumbprint(params["compromised_thumbprint"]) if params.get("compromised_thumbprint") else ""}
+    return params["promotion_margin_days"]
+
+
+OPTION_CHECKS = {"compromised": emergency_checked, "margin": margin_checked, "domains": lambda params: domain_names(params.get("domains")),
+                 "metadata_reachable": lambda params: metadata_reachable(params.get("metadata_reachable"))}
+
+
+def checked_options(params: dict, run) -> dict:
+    """The options besides certificates and Graph, normalised; ``run(check, params)`` turns each problem into a refusal (gates.run)."""
+    options = {name: run(check, params) for name, check in OPTION_CHECKS.items()}
+    options["mode"] = params["mode"]
+    return options
