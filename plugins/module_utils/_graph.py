@@ -286,7 +286,7 @@ class GraphClient:
         if "access_token" not in result:
             description = " ".join(str(result.get("error_description") or result.get("error") or "no token").split())
             raise CertopsError(f"Microsoft Entra refused a token to app {self.settings.client_id} at {self.settings.authority}: "
-                               f"{description.split(' Trace ID:')[0]}")
+                               f"{description.split(' Trace ID:', maxsplit=1)[0]}")
         return result["access_token"]
 
     def roles(self):

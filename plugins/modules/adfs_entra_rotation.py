@@ -34,7 +34,16 @@ requirements:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - certops.microsoft.windows_action
   - certops.microsoft.rotation
+attributes:
+  check_mode:
+    details:
+      - The read and plan phases run in check mode and change nothing, on the nodes and in Entra (Graph is only read); the plan
+        phase reports C(changed) when the plan has steps. The apply phase makes no call in check mode.
+  diff_mode:
+    support: none
+    details: The plan document (RV(plan)) says what changes, node by node and domain by domain.
 options:
   mode:
     description:
@@ -153,7 +162,8 @@ options:
     description: A client secret instead of a certificate. Never logged or returned.
     type: str
   graph_ca_path:
-    description: A PEM bundle of the CA that issued the TLS certificates of the authority and Graph endpoints (private CAs); added to validation, never replacing it.
+    description:
+      - A PEM bundle of the CA that issued the TLS certificates of the authority and Graph endpoints (private CAs, TLS inspection).
     type: path
   graph_timeout:
     description: Seconds to wait for each Graph answer; a write without an answer is reported as uncertain.
@@ -225,10 +235,42 @@ read_error:
   type: str
 plan:
   description:
-    - The plan document (schema C(docs/schemas/plan-v1.json), C(version) 1) with C(steps) and C(waves), C(cleanup) and
-      C(cleanup_waves), C(expected) facts per host, C(waits), C(manual_gates), C(summary) lines and C(warnings). It holds no secret.
+    - The plan document (schema C(docs/schemas/plan-v1.json), C(version) 1). It holds no secret.
   returned: phase plan
   type: dict
+  contains:
+    inputs:
+      description:
+        - What the plan was made from. C(mode), C(primary) (the primary node), C(domains) (the federated domains kept in step),
+          C(new) (the new certificates' thumbprints and sources), C(service_account), and the Graph settings without secrets.
+      type: dict
+    steps:
+      description: The steps in order, each one exact write on one node or one Microsoft Graph PATCH on the controller.
+      type: list
+      elements: dict
+    waves:
+      description: The waves of the steps.
+      type: list
+      elements: dict
+    cleanup:
+      description: The irreversible steps (Entra stops trusting the old certificate, AD FS removes it), applied only when asked.
+      type: list
+      elements: dict
+    cleanup_waves:
+      description: The waves of the cleanup steps.
+      type: list
+      elements: dict
+    expected:
+      description: The facts verify must read on each node, by inventory host (Entra's on the primary node).
+      type: dict
+    waits:
+      description: AD FS auto-rollover dates and Entra's polling the run waits for.
+      type: list
+      elements: dict
+    manual_gates:
+      description: The relying parties configured by hand and the certificate to give them before promotion.
+      type: list
+      elements: dict
 lines:
   description: The plan as lines to print (check mode, AWX job output).
   returned: phase plan

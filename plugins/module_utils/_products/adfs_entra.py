@@ -21,8 +21,8 @@ from ansible_collections.certops.microsoft.plugins.module_utils._products import
 from ansible_collections.certops.microsoft.plugins.module_utils._products import adfs_entra_inputs as inputs
 from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_inputs import DECRYPTING, KINDS, SIGNING, VAR
 from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_modes import PLANNERS
-from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_state import (PRIMARY_ROLE, certificates_of, holds, key_problem,
-                                                                                                  node_state, primary_of, thumbprint_of_base64)
+from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_state import (
+    PRIMARY_ROLE, certificates_of, holds, key_problem, node_state, primary_of, thumbprint_of_base64)
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_gates import Gates
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import Plan
 from ansible_collections.certops.microsoft.plugins.module_utils._time import iso_z

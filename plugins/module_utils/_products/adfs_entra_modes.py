@@ -28,8 +28,8 @@ import datetime
 
 from ansible_collections.certops.microsoft.plugins.module_utils._products import adfs_entra_steps as steps_
 from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_inputs import DECRYPTING, KINDS, SIGNING, VAR
-from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_state import (certificates_of, holds, manual_relying_parties,
-                                                                                                  newer_secondary, primary_of, secondaries_of)
+from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_state import (
+    certificates_of, holds, manual_relying_parties, newer_secondary, primary_of, secondaries_of)
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import ManualGate, Wait
 from ansible_collections.certops.microsoft.plugins.module_utils._time import iso_z, parse_iso
 from ansible_collections.certops.microsoft.plugins.module_utils._timeline import adfs_rollover_schedule
@@ -171,13 +171,13 @@ def relying_party_gate(parts: dict, decided: dict, new) -> bool:
     parts["summary"].append(f"relying parties configured by hand (no metadata monitoring) need {new.thumbprint} before promotion: {names}")
     if decided["params"]["relying_parties_ready"]:
         return True
-    parts["gates"].append(ManualGate(id="relying-parties", title="Give the new token-signing certificate to the relying parties that do not read "
-                                                                 "the federation metadata",
-                                     instructions=f"Add the certificate below to each relying party's trust (as an additional signing "
-                                                  f"certificate where it can hold two), then run again with {VAR}relying_parties_ready=true "
-                                                  f"(or name those that read the metadata in {VAR}metadata_consumers).",
-                                     values={**{party["name"]: ", ".join(party["identifiers"]) for party in parties},
-                                             "certificate thumbprint": new.thumbprint, "certificate (base64 DER)": new.base64_der}))
+    values = {party["name"]: ", ".join(party["identifiers"]) for party in parties}
+    values.update({"certificate thumbprint": new.thumbprint, "certificate (base64 DER)": new.base64_der})
+    parts["gates"].append(ManualGate(
+        id="relying-parties", title="Give the new token-signing certificate to the relying parties that do not read the federation metadata",
+        instructions=f"Add the certificate below to each relying party's trust (as an additional signing certificate where it can hold "
+                     f"two), then run again with {VAR}relying_parties_ready=true (or name those that read the metadata in "
+                     f"{VAR}metadata_consumers).", values=values))
     return False
 
 

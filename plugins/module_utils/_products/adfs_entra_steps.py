@@ -48,9 +48,9 @@ def stage_step(host: str, new, state: dict, decided: dict):
     infix = KINDS[new.kind]
     detail = (f"import {new.kind.lower()} certificate {new.thumbprint} with its private key into LocalMachine\\My and grant {account} read "
               "access to the key" if needs_import else f"grant {account} read access to the private key of {new.thumbprint}")
+    parameters = {"Thumbprint": new.thumbprint, "Account": missing, "Exportable": decided["key_exportable"]}
     return Step(id=f"stage-{infix}-{host}", host=host, phase="stage", action=f"stage {new.kind.lower()} certificate", detail=detail,
-                script="windows_certificate_import", parameters={"Thumbprint": new.thumbprint, "Account": missing,
-                                                                  "Exportable": decided["key_exportable"]},
+                script="windows_certificate_import", parameters=parameters,
                 secrets={"Pfx": f"{infix}_pfx", "PfxPassword": f"{infix}_pfx_password"} if needs_import else {})
 
 

@@ -15,7 +15,7 @@ import jwt
 import pytest
 import requests
 import yaml
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 
 from certops_lab.graph import api
 from certops_lab.graph.faults import GraphFaultError
@@ -159,8 +159,8 @@ def test_a_batch_answers_each_request_with_its_own_status(lab):
     statuses = {item["id"]: item["status"] for item in answer["responses"]}
     assert statuses == {"1": 200, "2": 404, "3": 200}
     members = next(item for item in answer["responses"] if item["id"] == "3")["body"]["value"]
-    assert [(user["userPrincipalName"], user["onPremisesSyncEnabled"]) for user in members] == [("admin@lab.onmicrosoft.com", None),
-                                                                                                  ("alice@lab.test", True)]
+    expected = [("admin@lab.onmicrosoft.com", None), ("alice@lab.test", True)]
+    assert [(user["userPrincipalName"], user["onPremisesSyncEnabled"]) for user in members] == expected
 
 
 def test_a_batch_of_more_than_twenty_is_refused(lab):
@@ -169,6 +169,11 @@ def test_a_batch_of_more_than_twenty_is_refused(lab):
 
 
 # --- applications (store only, with a hook for the Exchange model) ---------------------------------------------
+def certificate_der_base64() -> str:
+    """A key credential's ``key``: a certificate's base64 DER (the Exchange model's hook checks that it is one)."""
+    return base64.b64encode(client_certificate("application")[0].public_bytes(serialization.Encoding.DER)).decode("ascii")
+
+
 def test_application_key_credentials_are_stored_and_their_key_returned_only_when_selected(tmp_path):
     application_id = str(uuid.uuid4())
     topology_lab = started(tmp_path / "apps")
@@ -177,12 +182,13 @@ def test_application_key_credentials_are_stored_and_their_key_returned_only_when
         tenant.applications[application_id] = {"id": application_id, "appId": str(uuid.uuid4()), "displayName": "ExchangeServerApp", "keyCredentials": []}
         tenant.apps[CLIENT].roles.append("Application.ReadWrite.All")
         topology_lab.add_app_credential(CLIENT, secret=SECRET)
-        credential = {"customKeyIdentifier": "AB" * 20, "type": "AsymmetricX509Cert", "usage": "Verify", "key": "MIIB",
+        key = certificate_der_base64()
+        credential = {"customKeyIdentifier": "AB" * 20, "type": "AsymmetricX509Cert", "usage": "Verify", "key": key,
                       "startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"}
         assert call(topology_lab, "PATCH", f"/applications/{application_id}", {"keyCredentials": [credential]}).status_code == 204
         plain = call(topology_lab, "GET", f"/applications/{application_id}").json()["keyCredentials"][0]
         selected = call(topology_lab, "GET", f"/applications/{application_id}", params={"$select": "keyCredentials"}).json()
-        assert plain["key"] is None and plain["keyId"] and selected["keyCredentials"][0]["key"] == "MIIB"
+        assert plain["key"] is None and plain["keyId"] and selected["keyCredentials"][0]["key"] == key
     finally:
         topology_lab.stop()
 
@@ -196,8 +202,9 @@ def test_an_application_patch_hook_can_refuse_a_patch():
     api.on_application_patch(refuse_long_credentials)
     try:
         tenant = entra.Tenant(tenant_id=TENANT, applications={"a": {"id": "a", "appId": "b", "displayName": "x", "keyCredentials": []}})
-        status, body, _ = api.dispatch(tenant, api.ApiRequest("PATCH", "/applications/a", body={"keyCredentials": [{"type": "t", "usage": "Verify"}]},
-                                                              roles=("Application.ReadWrite.All",)))
+        credentials = [{"type": "AsymmetricX509Cert", "usage": "Verify", "key": certificate_der_base64()}]
+        request = api.ApiRequest("PATCH", "/applications/a", body={"keyCredentials": credentials}, roles=("Application.ReadWrite.All",))
+        status, body, _mutating = api.dispatch(tenant, request)
         assert status == 400 and body["error"]["code"] == "KeyCredentialLifetimeExceeded" and tenant.applications["a"]["keyCredentials"] == []
     finally:
         api._APPLICATION_PATCH_HOOKS.remove(refuse_long_credentials)  # pylint: disable=protected-access
@@ -263,8 +270,8 @@ def test_the_federation_metadata_lists_the_primary_and_secondary_signing_certifi
     url = yaml.safe_load(open(lab.inventory_path, encoding="utf-8"))["all"]["vars"]["certops_lab_adfs_metadata_urls"]["fs"]
     document = ET.fromstring(LabSession(lab.ca_path).get(url).content)
     namespaces = {"md": "urn:oasis:names:tc:SAML:2.0:metadata", "ds": "http://www.w3.org/2000/09/xmldsig#"}
-    signing = [element.text for element in document.findall("md:IDPSSODescriptor/md:KeyDescriptor[@use='signing']/ds:KeyInfo/ds:X509Data/ds:X509Certificate",
-                                                           namespaces)]
+    path = "md:IDPSSODescriptor/md:KeyDescriptor[@use='signing']/ds:KeyInfo/ds:X509Data/ds:X509Certificate"
+    signing = [element.text for element in document.findall(path, namespaces)]
     assert [entra.thumbprint_of_text(text) for text in signing] == [farm.primary_of(SIGNING).thumbprint, farm.newest_secondary(SIGNING).thumbprint]
 
 

@@ -134,7 +134,7 @@ def issue_token(tenant, form: dict, base: str) -> dict:
 
 def verify_access_token(tenant, authorization: str, base: str) -> dict:
     """The claims of a Bearer access token this tenant issued for ``base``; ValueError naming the problem."""
-    scheme, _, token = str(authorization or "").partition(" ")
+    scheme, _space, token = str(authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ValueError("Access token is empty.")
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import ssl
+import sys
 import tempfile
 import threading
 import time
@@ -63,6 +64,16 @@ class Incoming:
     body: bytes
 
 
+class _Listener(ThreadingHTTPServer):
+    """A client that rejects the lab CA or goes away mid-request is the client's business: no traceback in the lab log."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class GraphServer:
     """The Entra endpoints of one estate (``runtime``: its EstateRuntime)."""
 
@@ -82,10 +93,9 @@ class GraphServer:
 
     def start(self) -> "GraphServer":
         try:
-            self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
+            self._httpd = _Listener(("127.0.0.1", self.port), _Handler)
         except OSError:
-            self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
+            self._httpd = _Listener(("127.0.0.1", 0), _Handler)
         self._httpd.graph = self
         # The handshake happens in the request's thread, so that a slow client never holds up the listener.
         self._httpd.socket = self._tls_context().wrap_socket(self._httpd.socket, server_side=True, do_handshake_on_connect=False)
@@ -239,11 +249,11 @@ def token_parameters(form: dict) -> dict:
 def fault_reply(fault) -> Reply:
     if fault.kind == "throttle":
         return Reply(429, api.GraphApiError(429, "TooManyRequests", "Too many requests.").body(), {"Retry-After": str(int(fault.seconds))})
-    if fault.kind in ("http500", "http503"):
-        status = int(fault.kind[4:])
-        headers = {"Retry-After": str(int(fault.seconds))} if status == 503 else {}
-        return Reply(status, api.GraphApiError(status, "serviceNotAvailable" if status == 503 else "InternalServerError",
-                                               "The service is temporarily unavailable." if status == 503 else "An internal server error occurred.").body(), headers)
+    if fault.kind == "http503":
+        error = api.GraphApiError(503, "serviceNotAvailable", "The service is temporarily unavailable.")
+        return Reply(503, error.body(), {"Retry-After": str(int(fault.seconds))})
+    if fault.kind == "http500":
+        return Reply(500, api.GraphApiError(500, "InternalServerError", "An internal server error occurred.").body())
     return Reply(0, None, fault=fault.kind)
 
 

@@ -147,14 +147,14 @@ def test_a_retry_after_longer_than_allowed_stops_without_waiting():
 
 
 def test_server_errors_are_retried_a_bounded_number_of_times_then_a_read_fails_clearly():
-    made, waits = client(*[Answer(503, {"error": {"code": "serviceNotAvailable", "message": "busy"}}) for _ in range(4)])
+    made, waits = client(*[Answer(503, {"error": {"code": "serviceNotAvailable", "message": "busy"}}) for _attempt in range(4)])
     with pytest.raises(graph.GraphError, match="GET /domains with HTTP 503 serviceNotAvailable: busy"):
         made.get("/domains")
     assert len(made.session.sent) == 4 and waits == [1.0, 2.0, 4.0]
 
 
 def test_a_write_that_keeps_failing_with_5xx_is_uncertain():
-    made, _waits = client(*[Answer(500, {"error": {"code": "InternalServerError"}}) for _ in range(4)])
+    made, _waits = client(*[Answer(500, {"error": {"code": "InternalServerError"}}) for _attempt in range(4)])
     with pytest.raises(UncertainOutcome, match="may or may not have been applied"):
         made.patch("/domains/x/federationConfiguration/y", {"nextSigningCertificate": None})
 

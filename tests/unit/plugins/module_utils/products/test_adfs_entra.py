@@ -175,8 +175,8 @@ def test_an_unreachable_node_is_refused_with_its_transport_error():
 
 def test_a_host_without_adfs_is_refused():
     recorded = reads()
-    recorded["adfs02"] = {"role": "adfs", "state": None, "read_error": "certops script adfs_node_get failed on the target: The term "
-                                                                        "'Get-AdfsSyncProperties' is not recognized as the name of a cmdlet"}
+    error = "certops script adfs_node_get failed on the target: The term 'Get-AdfsSyncProperties' is not recognized as the name of a cmdlet"
+    recorded["adfs02"] = {"role": "adfs", "state": None, "read_error": error}
     assert "adfs02 is not an AD FS server" in refusal(recorded)
 
 
