@@ -21,13 +21,14 @@ from certops_lab import control
 from certops_lab.clock import ClockError
 from certops_lab.contracts import FAULT_KINDS
 from certops_lab.faults import FaultError
+from certops_lab.graph.faults import GRAPH_FAULT_KINDS, GraphFaultError
 from certops_lab.issuing import issue_pfx
 from certops_lab.topology import TopologyError, load_topology
 
 PID_FILE = "pid"
 LOG_FILE = "lab.log"
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-USER_ERRORS = (TopologyError, control.ControlError, ClockError, FaultError, KeyError, OSError, ValueError)
+USER_ERRORS = (TopologyError, control.ControlError, ClockError, FaultError, GraphFaultError, KeyError, OSError, ValueError)
 
 
 # --- up / serve / down ------------------------------------------------------------------------
@@ -181,6 +182,28 @@ def command_violations(args) -> int:
     return 0
 
 
+def command_graph(args) -> int:
+    """The loopback Entra's Graph faults and request counter."""
+    if args.action == "calls":
+        return _show(control.call(args.state_dir, "graph_calls"))
+    if args.action in ("list", "clear"):
+        return _show(control.call(args.state_dir, f"graph_fault_{args.action}"))
+    if args.at_call is None or not args.kind:
+        raise GraphFaultError("graph fault needs --at-call N and --kind, e.g. `graph fault --at-call 3 --kind throttle --seconds 2`")
+    return _show(control.call(args.state_dir, "graph_fault_add", at_call=args.at_call, kind=args.kind, seconds=args.seconds))
+
+
+def command_entra(args) -> int:
+    """The tenant (secrets masked), a sign-in probe, or an app credential (its secret from the environment, never the command line)."""
+    if args.action == "state":
+        return _show(control.call(args.state_dir, "entra_state"))
+    if args.action == "probe":
+        return _show(control.call(args.state_dir, "signin_probe", domain=args.value or ""))
+    certificate = open(args.value, encoding="ascii").read() if args.value else ""
+    return _show(control.call(args.state_dir, "entra_add_app_credential", client_id=args.client_id or "", certificate=certificate,
+                              secret=os.environ.get(args.secret_env, "") if not certificate else ""))
+
+
 def command_issue(args) -> int:
     """The password comes from the environment, never the command line (visible in ps)."""
     password = os.environ.get(args.password_env, "")
@@ -237,8 +260,24 @@ def _query_commands(commands) -> None:
     issue.add_argument("--days", type=int, default=365)
     issue.add_argument("--dns-name", action="append", default=[])
     issue.set_defaults(run=command_issue)
-    for parser in (state, clock, fault, audit, violations, calls, issue):
+    for parser in (state, clock, fault, audit, violations, calls, issue, *_entra_commands(commands)):
         _state_dir(parser)
+
+
+def _entra_commands(commands) -> tuple:
+    graph = commands.add_parser("graph", help="the loopback Entra's Graph faults (fault, list, clear) and request counter (calls)")
+    graph.add_argument("action", choices=("fault", "list", "clear", "calls"))
+    graph.add_argument("--at-call", type=int, help="the n-th Graph request (1-based, every /v1.0 request; $batch counts once)")
+    graph.add_argument("--kind", choices=GRAPH_FAULT_KINDS)
+    graph.add_argument("--seconds", type=float, default=1.0, help="Retry-After of a throttle or http503 fault")
+    graph.set_defaults(run=command_graph)
+    entra = commands.add_parser("entra", help="the Entra tenant: state, probe DOMAIN (a sign-in), credential [PEM] --client-id ID")
+    entra.add_argument("action", choices=("state", "probe", "credential"))
+    entra.add_argument("value", nargs="?", help="probe: the domain; credential: a PEM certificate file (else the secret from --secret-env)")
+    entra.add_argument("--client-id", help="the app registration of a credential")
+    entra.add_argument("--secret-env", default="CERTOPS_LAB_GRAPH_SECRET", help="environment variable holding a client secret to register")
+    entra.set_defaults(run=command_entra)
+    return graph, entra
 
 
 def build_parser() -> argparse.ArgumentParser:
