@@ -119,6 +119,10 @@ def plan_auto(decided: dict) -> dict:
                                    reason=f"AD FS generates the next token-signing certificate {decided['farm']['properties']['generation']} days "
                                           f"before {primary['thumbprint']} expires",
                                    then="check that every domain holds it well before promotion, and push it where Entra cannot poll"))
+    manual = manual_relying_parties(state, decided["params"].get("metadata_consumers") or [])
+    if secondary is not None and manual:
+        parts["warnings"].append(f"relying parties configured by hand (no metadata monitoring) need {secondary['thumbprint']} before AD FS "
+                                 f"promotes it on {schedule['promotion_date']}: {', '.join(party['name'] for party in manual)}")
     parts["summary"].append(f"auto-rollover schedule of {primary['thumbprint']} (expires {primary['not_after']}): generation "
                             f"{schedule['generation_date']}, promotion {schedule['promotion_date']}, critical {schedule['critical_date']}"
                             + (f"; next certificate {secondary['thumbprint']} generated {secondary['not_before']}" if secondary else ""))

@@ -80,6 +80,16 @@ def test_auto_after_promotion_switches_the_signing_certificate_where_entra_canno
     assert document["steps"][0]["parameters"]["expect"] == {"signing": thumbprint(TS_NEXT), "next": thumbprint(TS_OLD)}
 
 
+def test_auto_lists_relying_parties_configured_by_hand_with_the_certificate_they_need_before_promotion():
+    payroll = {"Name": "Payroll", "Identifier": ["https://payroll.contoso.test/"], "Enabled": True, "MonitoringEnabled": False, "MetadataUrl": ""}
+    certificates = [adfs_certificate(TS_OLD), adfs_certificate(TS_NEXT, primary=False)]
+    recorded = reads(node_output(certificates=certificates, relying_parties=[payroll]), node_output("SecondaryComputer", certificates=certificates),
+                     entra_read({name: federation(TS_OLD, TS_NEXT) for name in DOMAINS}))
+    warning = next(line for line in plan(recorded)["warnings"] if "configured by hand" in line)
+    assert thumbprint(TS_NEXT) in warning and warning.endswith(": Payroll")
+    assert not any("configured by hand" in line for line in plan(recorded, metadata_consumers=["Payroll"])["warnings"])
+
+
 def test_auto_converged_state_plans_nothing():
     document = plan(auto_reads(held=(TS_OLD, TS_NEXT)))
     assert document["steps"] == [] and document["cleanup"] == []
