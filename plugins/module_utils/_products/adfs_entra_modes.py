@@ -102,13 +102,9 @@ def auto_push_or_wait(parts: dict, decided: dict, domain: dict, secondary: dict,
     expect(parts, decided["farm"]["primary"], **{fact("entra_next", domain): secondary["thumbprint"]})
 
 
-def plan_auto(decided: dict) -> dict:
-    parts, state = new_parts(), decided["farm"]["state"]
-    primary, secondary = primary_of(state, SIGNING), newer_secondary(state, SIGNING)
-    previous = next((item for item in secondaries_of(state, SIGNING) if item["not_after"] < primary["not_after"]), None)
-    schedule = schedule_of(decided, primary, secondary)
-    for domain in decided["domains"]:
-        auto_domain(parts, decided, domain, (primary, secondary, previous, schedule))
+def auto_waits(parts: dict, decided: dict, certificates: tuple) -> None:
+    """The product timers the run waits for: promotion where Entra cannot follow, or generation when there is no next certificate."""
+    primary, secondary, schedule = certificates
     polled = all(can_poll(decided, domain) for domain in decided["domains"])
     if secondary is not None and not polled and decided["now"] < parse_iso(schedule["promotion_date"]):
         parts["waits"].append(Wait(id="adfs-promotion", until=schedule["promotion_date"],
@@ -119,13 +115,29 @@ def plan_auto(decided: dict) -> dict:
                                    reason=f"AD FS generates the next token-signing certificate {decided['farm']['properties']['generation']} days "
                                           f"before {primary['thumbprint']} expires",
                                    then="check that every domain holds it well before promotion, and push it where Entra cannot poll"))
-    manual = manual_relying_parties(state, decided["params"].get("metadata_consumers") or [])
+
+
+def auto_notes(parts: dict, decided: dict, certificates: tuple) -> None:
+    """The schedule in the summary; the relying parties configured by hand, with the certificate they need before promotion."""
+    primary, secondary, schedule = certificates
+    manual = manual_relying_parties(decided["farm"]["state"], decided["params"].get("metadata_consumers") or [])
     if secondary is not None and manual:
         parts["warnings"].append(f"relying parties configured by hand (no metadata monitoring) need {secondary['thumbprint']} before AD FS "
                                  f"promotes it on {schedule['promotion_date']}: {', '.join(party['name'] for party in manual)}")
     parts["summary"].append(f"auto-rollover schedule of {primary['thumbprint']} (expires {primary['not_after']}): generation "
                             f"{schedule['generation_date']}, promotion {schedule['promotion_date']}, critical {schedule['critical_date']}"
                             + (f"; next certificate {secondary['thumbprint']} generated {secondary['not_before']}" if secondary else ""))
+
+
+def plan_auto(decided: dict) -> dict:
+    parts, state = new_parts(), decided["farm"]["state"]
+    primary, secondary = primary_of(state, SIGNING), newer_secondary(state, SIGNING)
+    previous = next((item for item in secondaries_of(state, SIGNING) if item["not_after"] < primary["not_after"]), None)
+    schedule = schedule_of(decided, primary, secondary)
+    for domain in decided["domains"]:
+        auto_domain(parts, decided, domain, (primary, secondary, previous, schedule))
+    auto_waits(parts, decided, (primary, secondary, schedule))
+    auto_notes(parts, decided, (primary, secondary, schedule))
     trusted_everywhere(parts, decided)
     parts["applied"] = "nothing until the next rollover: run again on a schedule (daily) so that a rollover Entra misses is pushed in time"
     return parts
@@ -253,24 +265,28 @@ def plan_ca(decided: dict) -> dict:
 
 
 # --- emergency ------------------------------------------------------------------------------------------
-def plan_emergency(decided: dict) -> dict:
-    """Two new certificates, then every domain trusts exactly them; a re-run after -Urgent only repairs Entra."""
-    parts, state = new_parts(), decided["farm"]["state"]
-    compromised = decided["options"]["compromised"]
-    # The second new certificate expires with the first (both made at once): the newest secondary, not a "newer" one.
+def emergency_steps(parts: dict, decided: dict, compromised: str) -> None:
+    """-Urgent while the compromised certificate still signs; else only what Entra lacks (a re-run after -Urgent)."""
+    state = decided["farm"]["state"]
     primary = primary_of(state, SIGNING)
+    # The second new certificate expires with the first (both made at once): the newest secondary, not a "newer" one.
     secondary = next((item for item in secondaries_of(state, SIGNING) if item["thumbprint"] != compromised), None)
     if primary["thumbprint"] == compromised:
         urgent = steps_.update_step(decided, True, [])
         second = steps_.update_step(decided, False, [urgent.id])
-        parts["steps"] += [urgent, second]
-        parts["steps"] += [steps_.entra_step(decided, domain, emergency_change(second.id)) for domain in decided["domains"]]
+        parts["steps"] += [urgent, second] + [steps_.entra_step(decided, domain, emergency_change(second.id)) for domain in decided["domains"]]
         parts["warnings"].append("emergency rotation: federated sign-ins fail between Update-AdfsCertificate -Urgent and the Entra update that "
                                  "follows it in this run; the compromised certificate is no longer trusted afterwards")
-    else:
-        for domain in decided["domains"]:
-            if holds(domain, compromised) or not holds(domain, primary["thumbprint"]) or (secondary and not holds(domain, secondary["thumbprint"])):
-                parts["steps"].append(steps_.entra_step(decided, domain, steps_.signing_change(primary, secondary, [], "entra-emergency", "emergency")))
+        return
+    for domain in decided["domains"]:
+        if holds(domain, compromised) or not holds(domain, primary["thumbprint"]) or (secondary and not holds(domain, secondary["thumbprint"])):
+            parts["steps"].append(steps_.entra_step(decided, domain, steps_.signing_change(primary, secondary, [], "entra-emergency", "emergency")))
+
+
+def plan_emergency(decided: dict) -> dict:
+    """Two new certificates, then every domain trusts exactly them; a re-run after -Urgent only repairs Entra."""
+    parts, compromised = new_parts(), decided["options"]["compromised"]
+    emergency_steps(parts, decided, compromised)
     for domain in decided["domains"]:
         expect(parts, decided["farm"]["primary"], **{fact("entra_trusts_compromised", domain): False})
     trusted_everywhere(parts, decided)
