@@ -30,7 +30,13 @@ requirements:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - certops.microsoft.windows_action
   - certops.microsoft.rotation
+attributes:
+  check_mode:
+    details:
+      - The read and plan phases run in check mode and change nothing (one read per node); the plan phase reports C(changed)
+        when the plan has steps and prints the manual gate. The apply and verify phases make no call in check mode.
 options:
   group:
     description: Inventory group of every Service Fabric node; its first host must be an Orchestrator node.
@@ -118,8 +124,10 @@ options:
     type: int
     default: 24
 notes:
-  - Executions per node. Plan, on the first node 3 (node, cluster and D365 reads), elsewhere 1. Rotation adds the placement steps, one
-    configuration upgrade and its watch reads, LocalAgent, config.json and Credentials.json steps, and one verify read per node.
+  - Executions per node. Plan, 1 on every node (the first node reads its certificates, the cluster and the D365 pieces in one
+    execution). Rotation adds one execution per step on the node it runs on (placement, the configuration upgrade, LocalAgent,
+    config.json, Credentials.json, the encrypted-data rotation job, cleanup), the watch reads of a configuration upgrade, and one
+    verify read per node.
 seealso:
   - name: Certificate rotation (D365 on-premises)
     description: The vendor procedure the plan follows.
@@ -149,24 +157,62 @@ role:
   type: str
   sample: primary
 state:
-  description: O(phase=read) only. What the read scripts returned, normalised, by part (C(node), C(cluster), C(d365)).
-  returned: phase read, when the host could be read
+  description:
+    - O(phase=read) only. What the node's one read script returned, normalised, under its part (C(primary) or C(node)).
+    - C(primary) holds C(node) (certificates), C(cluster) (configuration, upgrade, application thumbprints, health) and C(d365)
+      (ConfigTemplate.xml, LocalAgent, config.json, Credentials.json, the encrypted-data rotation job); C(node) holds C(node).
+  returned: phase read, when the node could be read
   type: dict
 read_error:
-  description: O(phase=read) only. Why the host could not be read; the plan phase refuses with it.
-  returned: phase read, when the host could not be read
+  description: O(phase=read) only. Why the node could not be read (no WinRM answer, or the read script failed, for example
+    C(Connect-ServiceFabricCluster) or C(Invoke-Sqlcmd)); the plan phase refuses with it, naming the node.
+  returned: phase read, when the node could not be read
   type: str
 plan:
-  description: The plan document (schema C(docs/schemas/plan-v1.json)); it holds no secret.
+  description:
+    - The plan document (schema C(docs/schemas/plan-v1.json)); it holds no secret (a PFX travels only at apply time).
   returned: phase plan
   type: dict
+  contains:
+    steps:
+      description: The steps in the documented order, each one exact write on one node.
+      type: list
+      elements: dict
+    waves:
+      description: The waves of the steps (the placement, then the configuration upgrade on the first node, then LocalAgent,
+        config.json and Credentials.json); a node applies its steps of a wave in order.
+      type: list
+      elements: dict
+    cleanup:
+      description: The irreversible steps (the old thumbprints out of the cluster configuration, then the old certificates, the
+        data-encryption certificate last), applied only when asked and only once the encrypted-data rotation job is done.
+      type: list
+      elements: dict
+    cleanup_waves:
+      description: The waves of the cleanup steps (the first node's upgrade and removals, the other nodes' removals, the
+        data-encryption certificate everywhere).
+      type: list
+      elements: dict
+    expected:
+      description: The facts verify must read, by inventory host (C(new_certificates_with_key) on every node; on the first node
+        also C(cluster_certificate), C(upgrade_state), C(localagent), C(credentials_rotated_to), C(health)).
+      type: dict
+    manual_gates:
+      description: LCS C(Update Settings), with the thumbprint to enter in each LCS field.
+      type: list
+      elements: dict
+    waits:
+      description: The encrypted-data rotation job, with the date to check it again.
+      type: list
+      elements: dict
 lines:
-  description: The plan as lines to print.
+  description: The plan as lines to print, with the manual gate's thumbprints per LCS field.
   returned: phase plan
   type: list
   elements: str
 applied:
-  description: Ids of the steps this host applied in this wave.
+  description: Ids of the steps this node applied in this wave (C(place-<role>-<node>), C(cluster-rotate), C(cluster-watch), C(localagent),
+    C(agent-share-config), C(credentials), C(encrypted-data-rotation), C(cluster-cleanup), C(remove-<role>-<node>)).
   returned: phase apply
   type: list
   elements: str
@@ -176,11 +222,12 @@ progress:
   type: list
   elements: dict
 verified:
-  description: Whether the host shows the planned end state.
+  description: Whether the node shows the planned end state (the new certificates with their keys; on the first node also the cluster
+    certificate, the upgrade state, LocalAgent, Credentials.json and the job).
   returned: phase verify
   type: bool
 facts:
-  description: What the verify read found.
+  description: What the verify read found, under the names of RV(plan.expected).
   returned: phase verify
   type: dict
 """

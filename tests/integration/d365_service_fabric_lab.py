@@ -5,39 +5,26 @@
 the playbook, the person's LCS step, and reads of the lab's audit and cluster model."""
 from __future__ import annotations
 
-import json
+import collections
 import os
 
-import yaml
-
 from certops_lab.products.service_fabric import lcs_update_settings
-from certops_lab.pytest_plugin import TOPOLOGY_DIR
+from certops_lab.pytest_plugin import resolve_topology
+# The worked example's helpers over a run and the audit: the same for every product.
+from wfm_sharepoint_lab import dump, failure_messages, mutating  # noqa: F401  pylint: disable=unused-import
 
 HOSTS = ("orch01", "orch02", "aos01", "aos02", "mr01", "bi01")
 ROLE_TASK = "certops.microsoft.d365_service_fabric : "
 PLAN_TASK = "Plan the rotation (controller only; refuses before any change, with every reason)"
-PLAYBOOK = """---
-- name: Rotate the certificates of the D365 on-premises cluster
-  hosts: sf_node
-  gather_facts: false
-  any_errors_fatal: true
-  roles:
-    - role: certops.microsoft.d365_service_fabric
-"""
+APPLY_TASK = "Apply the steps of this wave on this node"
+PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab_playbooks", "d365_service_fabric_rotate.yml")
 
 
 def topology(name: str = "d365_service_fabric.yml", **section) -> dict:
-    with open(os.path.join(TOPOLOGY_DIR, name), encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    """A shipped D365 topology with ``section`` keys of its service_fabric product overridden."""
+    data = resolve_topology(name)
     data["products"]["service_fabric"].update(section)
     return data
-
-
-def playbook(directory) -> str:
-    path = os.path.join(str(directory), "d365_service_fabric.yml")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(PLAYBOOK)
-    return path
 
 
 def cluster(lab):
@@ -58,8 +45,9 @@ def role_vars(lab, **overrides) -> dict:
     return values
 
 
-def rotate(lab, directory, check: bool = False, **overrides):
-    return lab.run_playbook(playbook(directory), check=check, diff=check, extra_vars=role_vars(lab, **overrides))
+def rotate(lab, check: bool = False, **overrides):
+    """The role over every node at once (one fork per node), the role variables as extra vars."""
+    return lab.run_playbook(PLAYBOOK, "--forks", str(len(HOSTS)), check=check, diff=check, extra_vars=role_vars(lab, **overrides))
 
 
 def new_thumbprints(lab) -> dict:
@@ -75,15 +63,9 @@ def do_lcs_update_settings(lab, document: dict) -> None:
         lcs_update_settings(lab.instance.runtime.estate, {by_field[name]: value for name, value in gate["values"].items()})
 
 
-def mutating(records) -> list:
-    return [record for record in records if record["mutating"]]
-
-
 def calls_per_host(records) -> dict:
-    counts = dict.fromkeys(HOSTS, 0)
-    for record in records:
-        counts[record["host"]] = counts.get(record["host"], 0) + 1
-    return counts
+    """WinRM executions per node in these audit records (every node listed, 0 when it had none)."""
+    return {**dict.fromkeys(HOSTS, 0), **collections.Counter(record["host"] for record in records)}
 
 
 def plan_document(run) -> dict:
@@ -94,15 +76,24 @@ def summary_lines(run) -> list:
     return next(iter(run.results(ROLE_TASK + "Summary").values()))["msg"]
 
 
-def failure_messages(run) -> str:
-    messages = []
+def watch_progress(run) -> dict:
+    """{host: [what each watch read of a cluster upgrade returned]} in this run (the apply results' progress)."""
+    found = {}
     for play in (run.json or {}).get("plays", []):
         for task in play.get("tasks", []):
-            for result in task["hosts"].values():
-                if (result.get("failed") or result.get("unreachable")) and not result.get("ignore_errors"):
-                    messages.append(str(result.get("msg", "")))
-    return "\n".join(messages) or run.stdout[-2000:] + run.stderr[-2000:]
+            if task["task"]["name"] == ROLE_TASK + APPLY_TASK:
+                for host, result in task["hosts"].items():
+                    found.setdefault(host, []).extend(result.get("progress") or [])
+    return found
 
 
-def dump(run) -> str:
-    return json.dumps(run.json, indent=1)[-6000:] if run.json else run.stdout[-4000:] + run.stderr[-4000:]
+def planned_executions(run, cleanup: bool = False) -> dict:
+    """What a run may cost per node: one read, one execution per step it applied there, its watch reads, one verify."""
+    document, progress = plan_document(run), watch_progress(run)
+    steps = document["steps"] + (document["cleanup"] if cleanup else [])
+    counts = dict.fromkeys(HOSTS, 1)
+    for step in steps:
+        counts[step["host"]] += 1
+    for host in HOSTS:
+        counts[host] += len(progress.get(host, [])) + (1 if host in document["expected"] else 0)
+    return counts

@@ -107,7 +107,7 @@ CASES = [
 def test_bad_input_is_refused_before_any_change(lab_factory, tmp_path, change, expected):
     lab = lab_factory(topology())
     extra = change(lab, tmp_path)
-    run = rotate(lab, tmp_path, **extra)
+    run = rotate(lab, **extra)
     assert run.returncode != 0, dump(run)
     message = failure_messages(run)
     assert expected in message, message
@@ -116,9 +116,9 @@ def test_bad_input_is_refused_before_any_change(lab_factory, tmp_path, change, e
     assert lab.violations() == []
 
 
-def test_common_name_cluster_refuses_a_server_certificate_it_would_not_pick_up(lab_factory, tmp_path):
+def test_common_name_cluster_refuses_a_server_certificate_it_would_not_pick_up(lab_factory):
     lab = lab_factory(topology("d365_service_fabric_cn.yml"))
-    run = rotate(lab, tmp_path, d365_service_fabric_certificates={"server": thumbprint_of(lab, "client", "old_config_template")},
+    run = rotate(lab, d365_service_fabric_certificates={"server": thumbprint_of(lab, "client", "old_config_template")},
                  d365_service_fabric_agent_share_config_path="")
     assert run.returncode != 0 and "does not have a common name the cluster accepts" in failure_messages(run)
     assert mutating(lab.audit()) == []

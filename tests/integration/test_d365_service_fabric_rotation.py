@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from d365_service_fabric_lab import (HOSTS, ROLE_TASK, calls_per_host, cluster, do_lcs_update_settings, dump, failure_messages, mutating,
-                                     new_thumbprints, plan_document, rotate, summary_lines, topology)
+                                     new_thumbprints, plan_document, planned_executions, rotate, summary_lines, topology, watch_progress)
 
 LAYOUTS = {"thumbprint": "d365_service_fabric.yml", "common_name": "d365_service_fabric_cn.yml"}
 
@@ -22,9 +22,9 @@ def store(lab, host: str) -> set:
     return set(lab.instance.runtime.estate.hosts[host].store("LocalMachine", "My").entries)
 
 
-def test_check_mode_changes_nothing_and_prints_the_whole_plan_with_the_manual_gate(lab, tmp_path):
+def test_check_mode_changes_nothing_and_prints_the_whole_plan_with_the_manual_gate(lab):
     before = cluster(lab).to_dict()
-    run = rotate(lab, tmp_path, check=True)
+    run = rotate(lab, check=True)
     assert run.returncode == 0, dump(run)
     records = lab.audit()
     assert records and mutating(records) == [] and all(record["check_mode"] for record in records)
@@ -35,13 +35,14 @@ def test_check_mode_changes_nothing_and_prints_the_whole_plan_with_the_manual_ga
         assert thumbprint in printed
     assert "localagent" in printed and "credentials" in printed
     assert ("Start-ServiceFabricClusterConfigurationUpgrade" in printed) == (cluster(lab).layout == "thumbprint")
-    assert calls_per_host(records) == {host: 3 if host == "orch01" else 1 for host in HOSTS}
+    # One read per node: the Orchestrator node reads its certificates, the cluster and D365 in one execution.
+    assert calls_per_host(records) == dict.fromkeys(HOSTS, 1)
     print(f"\nplan executions per host: {calls_per_host(records)}")
 
 
-def test_real_run_reaches_the_gate_and_the_run_after_lcs_finishes_then_no_change(lab, tmp_path):
+def test_real_run_reaches_the_gate_and_the_run_after_lcs_finishes_then_no_change(lab):
     new = new_thumbprints(lab)
-    first = rotate(lab, tmp_path)
+    first = rotate(lab)
     assert first.returncode == 0, dump(first)
     document = plan_document(first)
     assert document["status"] == "manual_gate"
@@ -57,36 +58,66 @@ def test_real_run_reaches_the_gate_and_the_run_after_lcs_finishes_then_no_change
     print(f"\nrotation executions per host: {calls_per_host(lab.audit())}")
 
     before = len(lab.audit())
-    gate_again = rotate(lab, tmp_path)
+    gate_again = rotate(lab)
     assert gate_again.returncode == 0 and plan_document(gate_again)["status"] == "manual_gate"
     assert plan_document(gate_again)["steps"] == [] and mutating(lab.audit()[before:]) == []
 
     do_lcs_update_settings(lab, document)
-    after_gate = rotate(lab, tmp_path)
+    after_gate = rotate(lab)
     assert after_gate.returncode == 0, dump(after_gate)
     assert [step["id"] for step in plan_document(after_gate)["steps"]] == ["encrypted-data-rotation"]
     assert model.d365["database"]["flight_enabled"] == "1" and model.d365["database"]["rotation_enabled"] == "True"
 
     before = len(lab.audit())
-    second = rotate(lab, tmp_path)
+    second = rotate(lab)
     assert second.returncode == 0, dump(second)
     assert plan_document(second)["status"] == "waiting" and mutating(lab.audit()[before:]) == []
     assert {host: second.stats[host]["changed"] for host in HOSTS} == dict.fromkeys(HOSTS, 0)
     assert lab.violations() == []
 
 
-def test_cleanup_is_refused_until_the_job_is_done_then_removes_the_old_certificates_data_encryption_last(lab, tmp_path):
-    first = rotate(lab, tmp_path)
+# Executions per node of the run to the gate: read, the node's steps, the watch reads of the upgrade, verify.
+# orch01: cluster-rotate + 6 watch reads (three upgrade domains, each done after two reads) + LocalAgent + config.json;
+# aos01: Credentials.json. A common-name cluster has no upgrade and (LocalAgent 3.2.3) no config.json.
+TO_GATE = {"thumbprint": {"orch01": 11, "aos01": 3}, "common_name": {"orch01": 3, "aos01": 3}}
+# The journey: (run, its role variables, what happens before the next run).
+JOURNEY = (("to the gate", {}, do_lcs_update_settings), ("after LCS", {}, None),
+           ("waiting for the job", {}, lambda lab, _document: lab.clock.advance("+5d")), ("cleanup", {"d365_service_fabric_cleanup": True}, None))
+
+
+def test_each_run_reads_every_node_once_and_verifies_it_once_besides_its_writes_and_watch_reads(lab):
+    layout, costs = cluster(lab).layout, []
+    for label, options, then in JOURNEY:
+        before = len(lab.audit())
+        run = rotate(lab, **options)
+        assert run.returncode == 0, dump(run)
+        measured = calls_per_host(lab.audit()[before:])
+        assert measured == planned_executions(run, cleanup=bool(options)), label
+        costs.append((label, measured, sum(len(reads) for reads in watch_progress(run).values())))
+        if then:
+            then(lab, plan_document(run))
+    assert costs[0][1] == {**dict.fromkeys(HOSTS, 2), **TO_GATE[layout]}
+    assert costs[1][1] == {**dict.fromkeys(HOSTS, 2), "orch01": 3}      # + enabling the encrypted-data rotation job
+    assert costs[2][1] == dict.fromkeys(HOSTS, 2)                       # read + verify, nothing else
+    # + five removals per node; the first node also drops the old thumbprints in an upgrade and watches it.
+    assert costs[3][1] == {**dict.fromkeys(HOSTS, 7), "orch01": 14 if layout == "thumbprint" else 7}
+    assert lab.violations() == []
+    for label, measured, watches in costs:
+        print(f"\n{layout} {label}: executions per host {measured} (watch reads {watches})")
+
+
+def test_cleanup_is_refused_until_the_job_is_done_then_removes_the_old_certificates_data_encryption_last(lab):
+    first = rotate(lab)
     assert first.returncode == 0, dump(first)
     do_lcs_update_settings(lab, plan_document(first))
-    assert rotate(lab, tmp_path).returncode == 0
+    assert rotate(lab).returncode == 0
     old = dict(cluster(lab).d365["old_config_template"])
-    refused = rotate(lab, tmp_path, d365_service_fabric_cleanup=True)
+    refused = rotate(lab, d365_service_fabric_cleanup=True)
     assert refused.returncode != 0 and "cleanup before the encrypted data rotation job is done" in failure_messages(refused)
     assert all(old["data_encryption"] in store(lab, host) for host in HOSTS)
     lab.clock.advance("+5d")
     before = len(lab.audit())
-    cleaned = rotate(lab, tmp_path, d365_service_fabric_cleanup=True)
+    cleaned = rotate(lab, d365_service_fabric_cleanup=True)
     assert cleaned.returncode == 0, dump(cleaned)
     assert all(not (set(old.values()) & store(lab, host)) for host in HOSTS)
     removed = [record for record in mutating(lab.audit()[before:]) if record["module"] == "ansible.windows.win_certificate_store"]
@@ -95,6 +126,6 @@ def test_cleanup_is_refused_until_the_job_is_done_then_removes_the_old_certifica
         security = cluster(lab).config["properties"]["security"]["CertificateInformation"]
         assert "ThumbprintSecondary" not in security["ClusterCertificate"]
         assert [entry["CertificateThumbprint"] for entry in security["ClientCertificateThumbprints"]] == [new_thumbprints(lab)["client"]]
-    again = rotate(lab, tmp_path, d365_service_fabric_cleanup=True)
+    again = rotate(lab, d365_service_fabric_cleanup=True)
     assert again.returncode == 0 and plan_document(again)["cleanup"] == []
     assert lab.violations() == []

@@ -86,16 +86,15 @@ def host_role(host: str, params: dict, task_vars: dict):
 
 
 def read_requests(role: str, settings: dict) -> list:
-    requests = [("node", "servicefabric_node_get", {})]
-    if role == "primary":
-        requests += [("cluster", "servicefabric_cluster_get", {}),
-                     ("d365", "d365_environment_get", {"InfrastructurePath": settings["infrastructure_path"],
-                                                       "OldInfrastructurePath": settings.get("old_infrastructure_path") or "",
-                                                       "LocalAgentConfigPath": settings["localagent_config_path"],
-                                                       "LocalAgentCliPath": settings["localagent_cli_path"],
-                                                       "AgentShareConfigPath": settings.get("agent_share_config_path") or "",
-                                                       "SqlServer": settings["sql_server"], "Database": settings.get("database") or "AXDB"})]
-    return requests
+    """One execution per node: the primary reads its certificates, the cluster and the D365 pieces at once; the others their certificates."""
+    if role != "primary":
+        return [("node", "servicefabric_node_get", {})]
+    return [("primary", "d365_orchestrator_get", {"InfrastructurePath": settings["infrastructure_path"],
+                                                  "OldInfrastructurePath": settings.get("old_infrastructure_path") or "",
+                                                  "LocalAgentConfigPath": settings["localagent_config_path"],
+                                                  "LocalAgentCliPath": settings["localagent_cli_path"],
+                                                  "AgentShareConfigPath": settings.get("agent_share_config_path") or "",
+                                                  "SqlServer": settings["sql_server"], "Database": settings.get("database") or "AXDB"})]
 
 
 def _json(text, what: str):
@@ -135,7 +134,15 @@ def d365_state(output: dict) -> dict:
 
 
 def normalise(part: str, output: dict) -> dict:
-    return {"node": node_state, "cluster": cluster_state, "d365": d365_state}[part](output)
+    """A node's read as {"node"}; the primary's one read as {"node", "cluster", "d365"}."""
+    if part == "primary":
+        return {"node": node_state(output), "cluster": cluster_state(output), "d365": d365_state(output)}
+    return {"node": node_state(output)}
+
+
+def parts_of(state: dict) -> dict:
+    """{"node"[, "cluster", "d365"]} from a host's read state ({part: normalised}, one part per host)."""
+    return next(iter(state.values()))
 
 
 # --- versions ------------------------------------------------------------------------------------
@@ -166,8 +173,8 @@ def input_gates(gates: Gates, params: dict, hosts: list, play_hosts: list, now) 
     gates.require(params["watch_interval"] > 0 and params["watch_timeout"] > 0,
                   f"{VAR}watch_interval_seconds and {VAR}watch_timeout_seconds must be positive")
     reports = gates.run(inputs.pfx_reports, params, now) or {}
-    gates.require(not reports or params["place_certificates"], f"{VAR}pfx_files is given but {VAR}place_certificates is false; set it "
-                                                              "to true to place the PFX certificates on every node")
+    gates.require(not reports or params["place_certificates"],
+                  f"{VAR}pfx_files is given but {VAR}place_certificates is false; set it to true to place the PFX certificates on every node")
     gates.run(inputs.given_thumbprints, params)
     gates.run(inputs.template_thumbprints, params)
     accounts = gates.run(checked_accounts, params["service_accounts"]) if params["service_accounts"] else []
@@ -177,6 +184,7 @@ def input_gates(gates: Gates, params: dict, hosts: list, play_hosts: list, now) 
 
 
 def read_refusal(host: str, read) -> str:
+    """Why a node's read cannot be used ("" when it can): no answer over WinRM, or the read script failed."""
     if not isinstance(read, dict) or read.get("unreachable") or read.get("unreachable_host"):
         reason = (read or {}).get("read_error") or (read or {}).get("msg") or "no answer"
         return f"{host} is unreachable over WinRM ({reason}); every Service Fabric node must answer before the rotation starts"
@@ -185,14 +193,11 @@ def read_refusal(host: str, read) -> str:
 
 
 def host_states(reads: dict, hosts: list, gates: Gates) -> dict:
-    states = {}
-    for host in hosts:
-        refusal = read_refusal(host, reads.get(host))
-        if refusal:
-            gates.refuse(refusal)
-        else:
-            states[host] = reads[host]["state"]
-    return states
+    """{host: {"node"[, "cluster", "d365"]}} of the nodes that answered; a refusal for each that did not."""
+    refusals = {host: read_refusal(host, reads.get(host)) for host in hosts}
+    for refusal in filter(None, refusals.values()):
+        gates.refuse(refusal)
+    return {host: parts_of(reads[host]["state"]) for host, refusal in refusals.items() if not refusal}
 
 
 def document_refusals(primary: str, cluster: dict, d365: dict) -> list:
@@ -343,7 +348,8 @@ def old_thumbprints(cluster: dict, layout: str, old_template: dict, new: dict) -
     if layout == clusterconfig.THUMBPRINT:
         config = cluster["config"]
         current = clusterconfig.primary_thumbprint(config)
-        old["server"] = clusterconfig.secondary_thumbprint(config) if current == new["server"] else current
+        # After the cleanup upgrade the configuration no longer names the old server certificate: the old template does.
+        old["server"] = (clusterconfig.secondary_thumbprint(config) or old.get("server")) if current == new["server"] else current
         demoted = [thumbprint for thumbprint, admin in clusterconfig.client_entries(config) if thumbprint != new["client"]]
         if demoted:
             old["client"] = demoted[0]
@@ -408,9 +414,9 @@ def job_plan(decided: dict, params: dict, built: Plan) -> None:
 
 def build_plan(params: dict, decided: dict) -> Plan:
     planned = rotation_steps(decided)
-    built = Plan(product=PRODUCT, created=iso_z(decided["now"]), hosts={host: ("primary" if host == decided["hosts"][0] else "node")
-                                                                         for host in decided["hosts"]},
-                 steps=planned, expected=expected_facts(decided, planned), inputs=plan_inputs(params))
+    roles = {host: ("primary" if host == decided["hosts"][0] else "node") for host in decided["hosts"]}
+    built = Plan(product=PRODUCT, created=iso_z(decided["now"]), hosts=roles, steps=planned, expected=expected_facts(decided, planned),
+                 inputs=plan_inputs(params))
     if not planned and lcs_applied(decided):
         job_plan(decided, params, built)
     elif not lcs_applied(decided):
@@ -441,7 +447,7 @@ def expected_facts(decided: dict, planned: list) -> dict:
 
 def facts(role: str, state: dict, document: dict) -> dict:
     """What verify compares with the plan's expected facts, from one read of a node."""
-    wanted = set()
+    state, wanted = parts_of(state), set()
     for values in document["expected"].values():
         wanted.update(values.get("new_certificates_with_key") or [])
     held = sorted(thumbprint for thumbprint in wanted if state["node"]["certificates"].get(thumbprint, {}).get("has_key"))

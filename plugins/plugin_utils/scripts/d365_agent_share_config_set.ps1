@@ -13,10 +13,12 @@
 #                                      https://learn.microsoft.com/dynamics365/fin-ops-core/dev-itpro/deployment/certificate-rotation-on-prem
 [CmdletBinding(SupportsShouldProcess)]
 param (
+    # config.json under <agent share>\wp\<environment>\StandaloneSetup-<n> (the DeploymentInstanceArtifact query finds it).
     [Parameter(Mandatory)]
     [string]
     $AgentShareConfigPath,
 
+    # The whole config.json as the controller built it (the new serverCertThumbprint and clientCertThumbprint).
     [Parameter(Mandatory)]
     [string]
     $Content

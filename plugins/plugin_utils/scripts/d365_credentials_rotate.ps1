@@ -14,10 +14,12 @@
 #                                      https://learn.microsoft.com/dynamics365/fin-ops-core/dev-itpro/deployment/certificate-rotation-on-prem
 [CmdletBinding(SupportsShouldProcess)]
 param (
+    # The Infrastructure scripts folder: ConfigTemplate.xml, Configure-CredentialsJson.ps1, Credentials.json.
     [Parameter(Mandatory)]
     [string]
     $InfrastructurePath,
 
+    # The new axdataencipherment certificate ConfigTemplate.xml names, recorded beside Credentials.json once it is rotated.
     [Parameter(Mandatory)]
     [ValidatePattern('^[0-9A-F]{40}$')]
     [string]
@@ -29,7 +31,7 @@ $Ansible.Changed = $false
 
 # certops-include: d365_files
 
-$marker = Join-Path -Path $InfrastructurePath -ChildPath 'Credentials.json.certops'
+$marker = Get-CertopsCredentialsMarkerPath -InfrastructurePath $InfrastructurePath
 if ($PSCmdlet.ShouldProcess((Join-Path -Path $InfrastructurePath -ChildPath 'Credentials.json'), "Re-encrypt with $Thumbprint")) {
     Push-Location -Path $InfrastructurePath
     try {

@@ -8,6 +8,7 @@
 # database (for example AXDB), with the page's own statements. The job then re-encrypts the data
 # with the new data-encryption certificate, two hours a day, until it is done; only then may the
 # old certificate go. The query text is fixed; only the server and database names are parameters.
+# Returns the flight, the key and the job status, as d365_orchestrator_get does.
 #
 # References (Microsoft Learn):
 #   Certificate rotation (D365 on-premises), "After certificate rotation"
@@ -15,6 +16,7 @@
 #   Invoke-Sqlcmd (module SqlServer)   https://learn.microsoft.com/powershell/module/sqlserver/invoke-sqlcmd
 [CmdletBinding(SupportsShouldProcess)]
 param (
+    # The SQL Server instance (Invoke-Sqlcmd -ServerInstance) and the business database the flight and the key go into.
     [Parameter(Mandatory)]
     [string]
     $SqlServer,
@@ -27,16 +29,13 @@ param (
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
-Import-Module -Name SqlServer
+# certops-include: d365_database
+
 $upsert = "IF (EXISTS(SELECT * FROM SYSFLIGHTING WHERE [FLIGHTNAME] = 'EnableEncryptedDataCrawlerRotationTask')) UPDATE SYSFLIGHTING SET [ENABLED] = 1 WHERE [FLIGHTNAME] = 'EnableEncryptedDataCrawlerRotationTask' ELSE INSERT INTO SYSFLIGHTING ([FLIGHTNAME],[ENABLED],[FLIGHTSERVICEID]) VALUES ('EnableEncryptedDataCrawlerRotationTask', 1, 0); IF (EXISTS(SELECT * FROM SECURITYCONFIG WHERE [KEY_] = 'EnableEncryptedDataRotation')) UPDATE SECURITYCONFIG SET [VALUE] = 'True' WHERE [KEY_] = 'EnableEncryptedDataRotation' ELSE INSERT INTO SECURITYCONFIG ([KEY_], [VALUE]) VALUES ('EnableEncryptedDataRotation', 'True')"
 if ($PSCmdlet.ShouldProcess("$SqlServer/$Database", 'Enable the encrypted data rotation job')) {
-    Invoke-Sqlcmd -ServerInstance $SqlServer -Database $Database -Query $upsert
+    $null = Invoke-CertopsD365Query -SqlServer $SqlServer -Database $Database -Query $upsert
     $Ansible.Changed = $true
 }
 
-$flight = Invoke-Sqlcmd -ServerInstance $SqlServer -Database $Database -Query "SELECT ENABLED AS Value FROM SYSFLIGHTING WHERE FLIGHTNAME = 'EnableEncryptedDataCrawlerRotationTask'"
-$key = Invoke-Sqlcmd -ServerInstance $SqlServer -Database $Database -Query "SELECT VALUE AS Value FROM SECURITYCONFIG WHERE KEY_ = 'EnableEncryptedDataRotation'"
-[PSCustomObject]@{
-    FlightEnabled = [string]@($flight)[0].Value
-    RotationEnabled = [string]@($key)[0].Value
-}
+# The same values the read script returns (include d365_database).
+Get-CertopsEncryptedDataRotation -SqlServer $SqlServer -Database $Database

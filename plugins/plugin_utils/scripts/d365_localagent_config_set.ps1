@@ -17,14 +17,17 @@
 #   $LASTEXITCODE                      https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_automatic_variables
 [CmdletBinding(SupportsShouldProcess)]
 param (
+    # localagent-config.json on this Orchestrator node.
     [Parameter(Mandatory)]
     [string]
     $LocalAgentConfigPath,
 
+    # The folder of LocalAgentCLI.exe.
     [Parameter(Mandatory)]
     [string]
     $LocalAgentCliPath,
 
+    # The whole localagent-config.json as the controller built it (the new thumbprints in serviceFabric.certificateSettings).
     [Parameter(Mandatory)]
     [string]
     $Content,
@@ -40,6 +43,7 @@ $Ansible.Changed = $false
 
 # certops-include: d365_files
 
+$markerPath = Get-CertopsCleanupMarkerPath -LocalAgentConfigPath $LocalAgentConfigPath
 $exitCode = $null
 if ($PSCmdlet.ShouldProcess($LocalAgentConfigPath, 'Write localagent-config.json and run LocalAgentCLI.exe Cleanup')) {
     Write-CertopsJson -Path $LocalAgentConfigPath -Content $Content
@@ -55,11 +59,11 @@ if ($PSCmdlet.ShouldProcess($LocalAgentConfigPath, 'Write localagent-config.json
     if ($exitCode -ne 0) {
         throw "LocalAgentCLI.exe Cleanup exited with $exitCode; see its output above. localagent-config.json holds the new thumbprints."
     }
-    Set-Content -Path ($LocalAgentConfigPath + '.certops') -Value $Marker -Encoding UTF8
+    Set-Content -Path $markerPath -Value $Marker -Encoding UTF8
 }
 
 [PSCustomObject]@{
     LocalAgentConfig = Read-CertopsText -Path $LocalAgentConfigPath
-    LocalAgentCleanup = Read-CertopsText -Path ($LocalAgentConfigPath + '.certops')
+    LocalAgentCleanup = Read-CertopsText -Path $markerPath
     CleanupExitCode = $exitCode
 }

@@ -9,8 +9,10 @@
 # which is what the Infrastructure scripts' Configure-PreReqs.ps1 sets up). Data only.
 # SupportsShouldProcess only so that win_powershell runs this read in check mode too.
 #
+# The Orchestrator node the rotation runs from reads the same and more in one execution
+# (d365_orchestrator_get.ps1).
+#
 # References (Microsoft Learn):
-#   X509Store(String, StoreLocation)   https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.x509store.-ctor
 #   Certificate rotation (D365 on-premises), "Preparation steps"
 #                                      https://learn.microsoft.com/dynamics365/fin-ops-core/dev-itpro/deployment/certificate-rotation-on-prem
 [CmdletBinding(SupportsShouldProcess)]
@@ -21,18 +23,7 @@ $Ansible.Changed = $false
 
 # certops-include: certificate_facts
 
-$store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'LocalMachine')
-$store.Open([System.Security.Cryptography.X509Certificates.OpenFlags]::ReadOnly)
-try {
-    $certificates = foreach ($certificate in $store.Certificates) {
-        ConvertTo-CertopsCertificateFact -Certificate $certificate -StoreLocation 'LocalMachine' -StoreName 'My' -Readers
-    }
-}
-finally {
-    $store.Close()
-}
-
 [PSCustomObject]@{
     ComputerName = $env:COMPUTERNAME
-    Certificates = @($certificates)
+    Certificates = @(Get-CertopsMachineStoreFact -StoreName 'My' -Readers)
 }

@@ -14,6 +14,7 @@
 #                                      https://learn.microsoft.com/powershell/module/microsoft.powershell.management/test-path
 #                                      https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content
 #                                      https://learn.microsoft.com/powershell/module/microsoft.powershell.management/set-content
+#   Join-Path                          https://learn.microsoft.com/powershell/module/microsoft.powershell.management/join-path
 
 Function Read-CertopsText {
     # The file's text, or '' when the path is empty or the file does not exist.
@@ -30,4 +31,18 @@ Function Write-CertopsJson {
 
     $null = ConvertFrom-Json -InputObject $Content
     Set-Content -Path $Path -Value $Content -Encoding UTF8
+}
+
+Function Get-CertopsCleanupMarkerPath {
+    # Beside localagent-config.json: the thumbprints LocalAgentCLI.exe Cleanup last ran with.
+    param ([string]$LocalAgentConfigPath)
+
+    $LocalAgentConfigPath + '.certops'
+}
+
+Function Get-CertopsCredentialsMarkerPath {
+    # Beside Credentials.json: the axdataencipherment thumbprint it was last re-encrypted with.
+    param ([string]$InfrastructurePath)
+
+    Join-Path -Path $InfrastructurePath -ChildPath 'Credentials.json.certops'
 }

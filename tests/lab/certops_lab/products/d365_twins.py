@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET  # nosec B405 - the lab writes this XML, it p
 from certops_lab.clock import isoformat
 from certops_lab.contracts import CmdletError, ScriptOutcome
 from certops_lab.products.service_fabric import cluster_of, job_status, usable
+from certops_lab.products.service_fabric_twins import cluster_read, node_read
 from certops_lab.twins.scripts import script_twin
 
 TYPES = {"server": "ServiceFabric", "client": "ServiceFabricClient", "encipherment": "ServiceFabricEncryption",
@@ -51,28 +52,43 @@ def _text(document) -> str:
     return json.dumps(document, indent=4) if document is not None else ""
 
 
-@script_twin("d365_environment_get")
-def d365_environment_get(estate, host, parameters, ctx):
-    del ctx
+def job_read(estate, cluster) -> dict:
+    """Get-CertopsEncryptedDataRotation (include/d365_database.ps1): a column without a row is $null."""
+    database = cluster.d365["database"]
+    return {"FlightEnabled": database["flight_enabled"] or None, "RotationEnabled": database["rotation_enabled"] or None,
+            "JobStatus": job_status(cluster, estate.clock) or None}
+
+
+def _given(parameters: dict, name: str, expected: str) -> bool:
+    """Whether a path parameter names the model's file (paths compare case-insensitively, as on Windows)."""
+    return bool(expected) and str(parameters.get(name) or "").lower() == expected.lower()
+
+
+def environment_read(estate, host, parameters) -> dict:
+    """The D365 part of d365_orchestrator_get: ConfigTemplate.xml (new, old), LocalAgent, config.json, markers, the job."""
     cluster = cluster_of(estate, host.name, "LocalAgentCLI.exe")
     d365 = cluster.d365
     _same_path(parameters.get("LocalAgentCliPath"), d365["localagent_cli_path"], "LocalAgentCLI.exe")
     _check_sql(parameters)
-    infrastructure = str(parameters.get("InfrastructurePath") or "").lower() == d365["infrastructure_path"].lower()
-    old = str(parameters.get("OldInfrastructurePath") or "").lower() == d365["old_infrastructure_path"].lower() and d365["old_infrastructure_path"]
-    agent_share = parameters.get("AgentShareConfigPath") and str(parameters["AgentShareConfigPath"]).lower() == d365["agent_share_config_path"].lower()
-    local_config = str(parameters.get("LocalAgentConfigPath") or "").lower() == d365["localagent_config_path"].lower()
-    database = d365["database"]
-    return ScriptOutcome(output=[{
-        "ConfigTemplate": config_template(d365["config_template"]) if infrastructure else "",
-        "OldConfigTemplate": config_template(d365["old_config_template"]) if old else "",
-        "LocalAgentConfig": _text(d365["localagent_config"]) if local_config else "",
-        "LocalAgentCleanup": d365["localagent_cleanup"] if local_config else "",
-        "LocalAgentVersion": d365["localagent_version"],
-        "AgentShareConfig": _text(d365["agent_share_config"]) if agent_share else "",
-        "CredentialsRotatedTo": d365["credentials"]["marker"] if infrastructure else "",
-        "FlightEnabled": database["flight_enabled"] or None, "RotationEnabled": database["rotation_enabled"] or None,
-        "JobStatus": job_status(cluster, estate.clock) or None}])
+    infrastructure = _given(parameters, "InfrastructurePath", d365["infrastructure_path"])
+    local_config = _given(parameters, "LocalAgentConfigPath", d365["localagent_config_path"])
+    return {"ConfigTemplate": config_template(d365["config_template"]) if infrastructure else "",
+            "OldConfigTemplate": config_template(d365["old_config_template"]) if _given(parameters, "OldInfrastructurePath",
+                                                                                        d365["old_infrastructure_path"]) else "",
+            "LocalAgentConfig": _text(d365["localagent_config"]) if local_config else "",
+            "LocalAgentCleanup": d365["localagent_cleanup"] if local_config else "",
+            "LocalAgentVersion": d365["localagent_version"],
+            "AgentShareConfig": _text(d365["agent_share_config"]) if _given(parameters, "AgentShareConfigPath", d365["agent_share_config_path"]) else "",
+            "CredentialsRotatedTo": d365["credentials"]["marker"] if infrastructure else "",
+            **job_read(estate, cluster)}
+
+
+@script_twin("d365_orchestrator_get")
+def d365_orchestrator_get(estate, host, parameters, ctx):
+    """One read of the Orchestrator node: its certificates, the cluster, the D365 pieces (in the script's order)."""
+    node, warnings = node_read(host, ctx)
+    cluster = cluster_read(estate, host)
+    return ScriptOutcome(output=[{**node, **cluster, **environment_read(estate, host, parameters)}], warnings=warnings)
 
 
 def _json_content(parameters: dict) -> dict:
@@ -137,5 +153,4 @@ def d365_encrypted_data_rotation_set(estate, host, parameters, ctx):
         database.update(flight_enabled="1", rotation_enabled="True")
         # The AOS schedules the job once it sees the configuration; the lab starts it at once.
         database["job_started"] = database["job_started"] or isoformat(estate.clock)
-    return ScriptOutcome(output=[{"FlightEnabled": database["flight_enabled"], "RotationEnabled": database["rotation_enabled"]}],
-                         changed=not ctx.check_mode)
+    return ScriptOutcome(output=[job_read(estate, cluster)], changed=not ctx.check_mode)

@@ -1,7 +1,8 @@
 # Copyright: contributors to certops.microsoft
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Twins of the Service Fabric scripts (plugins/plugin_utils/scripts/servicefabric_*.ps1) over the cluster model.
+"""Twins of the Service Fabric scripts (plugins/plugin_utils/scripts/servicefabric_*.ps1) over the cluster model,
+and the node and cluster parts of d365_orchestrator_get (products/d365_twins.py).
 
 Each returns exactly the properties its script emits, and fails where the script would, with the
 message Windows shows. In check mode the scripts' ShouldProcess guard skips every change, and so
@@ -21,13 +22,19 @@ from certops_lab.twins.scripts import script_twin
 TIMED_OUT = "Start-ServiceFabricClusterConfigurationUpgrade : Operation timed out. The upgrade proceeds; certops watches it."
 
 
-@script_twin("servicefabric_node_get")
-def servicefabric_node_get(estate, host, parameters, ctx):
-    del estate, parameters
+def node_read(host, ctx) -> tuple:
+    """({"ComputerName", "Certificates"}, warnings): LocalMachine\\My with key facts and readers (Get-CertopsMachineStoreFact -Readers)."""
     warnings = []
     certificates = [certificate_fact(entry, ("LocalMachine", "My"), caller(host, ctx), warnings, readers=True)
                     for entry in host.store("LocalMachine", "My").entries.values()]
-    return ScriptOutcome(output=[{"ComputerName": host.name.upper(), "Certificates": certificates}], warnings=warnings)
+    return {"ComputerName": host.name.upper(), "Certificates": certificates}, warnings
+
+
+@script_twin("servicefabric_node_get")
+def servicefabric_node_get(estate, host, parameters, ctx):
+    del estate, parameters
+    output, warnings = node_read(host, ctx)
+    return ScriptOutcome(output=[output], warnings=warnings)
 
 
 def upgrade_view(cluster) -> dict:
@@ -51,14 +58,12 @@ def applications(cluster) -> list:
     return [{"ApplicationName": "fabric:/AXSF", "Thumbprints": thumbprints}]
 
 
-@script_twin("servicefabric_cluster_get")
-def servicefabric_cluster_get(estate, host, parameters, ctx):
-    del parameters, ctx
+def cluster_read(estate, host) -> dict:
+    """The cluster part of d365_orchestrator_get: configuration, upgrade, application thumbprints, health."""
     cluster = cluster_of(estate, host.name, "Connect-ServiceFabricCluster")
     cluster.advance(estate, estate.clock)
-    view = upgrade_view(cluster)
-    return ScriptOutcome(output=[{"ClusterConfiguration": json.dumps(cluster.effective_config(), indent=4), **view,
-                                  "Applications": applications(cluster), "HealthState": health(estate, cluster)}])
+    return {"ClusterConfiguration": json.dumps(cluster.effective_config(), indent=4), **upgrade_view(cluster),
+            "Applications": applications(cluster), "HealthState": health(estate, cluster)}
 
 
 def _timeout(parameters: dict) -> int:
