@@ -5,8 +5,13 @@
 the playbook, the person's LCS step, and reads of the lab's audit and cluster model."""
 from __future__ import annotations
 
+import base64
 import collections
 import os
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from certops_lab.products.service_fabric import lcs_update_settings
 from certops_lab.pytest_plugin import resolve_topology
@@ -17,6 +22,9 @@ HOSTS = ("orch01", "orch02", "aos01", "aos02", "mr01", "bi01")
 ROLE_TASK = "certops.microsoft.d365_service_fabric : "
 PLAN_TASK = "Plan the rotation (controller only; refuses before any change, with every reason)"
 APPLY_TASK = "Apply the steps of this wave on this node"
+# Distinctive, so that a leak is found by a plain substring search of every output and file.
+PFX_PASSWORD = "D365-Place-Secret-5c7e!"
+SERVICE_ACCOUNT = "LAB\\svc-AXSF$"
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab_playbooks", "d365_service_fabric_rotate.yml")
 
 
@@ -39,7 +47,7 @@ def role_vars(lab, **overrides) -> dict:
               "d365_service_fabric_localagent_cli_path": d365["localagent_cli_path"],
               "d365_service_fabric_agent_share_config_path": d365["agent_share_config_path"],
               "d365_service_fabric_sql_server": "sql.d365.lab.test", "d365_service_fabric_backup_confirmed": True,
-              "d365_service_fabric_service_accounts": ["LAB\\svc-AXSF$"], "d365_service_fabric_watch_interval_seconds": 0.05,
+              "d365_service_fabric_service_accounts": [SERVICE_ACCOUNT], "d365_service_fabric_watch_interval_seconds": 0.05,
               "d365_service_fabric_watch_timeout_seconds": 60}
     values.update(overrides)
     return values
@@ -52,6 +60,34 @@ def rotate(lab, check: bool = False, **overrides):
 
 def new_thumbprints(lab) -> dict:
     return dict(cluster(lab).d365["config_template"])
+
+
+def new_certificates_as_pfx_files(lab, directory) -> dict:
+    """The new certificates as PFX files on the controller and gone from every node (the Infrastructure scripts did not
+    place them): the role variables that have the role place them."""
+    estate, files = lab.instance.runtime.estate, {}
+    with lab.instance.runtime.lock:
+        for role, thumbprint in new_thumbprints(lab).items():
+            entry = estate.hosts[HOSTS[0]].store("LocalMachine", "My").get(thumbprint)
+            key = serialization.load_pem_private_key(entry.private_key.encode("ascii"), password=None)
+            data = pkcs12.serialize_key_and_certificates(role.encode(), key, x509.load_der_x509_certificate(entry.der), None,
+                                                         serialization.BestAvailableEncryption(PFX_PASSWORD.encode()))
+            files[role] = os.path.join(str(directory), f"{role}.pfx")
+            with open(files[role], "wb") as handle:
+                handle.write(data)
+            for host in HOSTS:
+                estate.hosts[host].store("LocalMachine", "My").remove(thumbprint)
+    return {"d365_service_fabric_pfx_files": files, "d365_service_fabric_pfx_password": PFX_PASSWORD,
+            "d365_service_fabric_place_certificates": True}
+
+
+def secrets_of(options: dict) -> list:
+    """The secrets a run with ``options`` carries: the PFX password and each PFX as the base64 a step sends."""
+    found = [options.get("d365_service_fabric_pfx_password") or PFX_PASSWORD]
+    for path in (options.get("d365_service_fabric_pfx_files") or {}).values():
+        with open(path, "rb") as handle:
+            found.append(base64.b64encode(handle.read()).decode("ascii")[:80])
+    return found
 
 
 def do_lcs_update_settings(lab, document: dict) -> None:

@@ -23,8 +23,8 @@ import pytest
 from certops_lab.lab import LabInstance
 from certops_lab.pytest_plugin import Lab, resolve_topology
 from certops_lab.topology import load_topology
-from d365_service_fabric_lab import (HOSTS, cluster, do_lcs_update_settings, dump, failure_messages, mutating, plan_document, rotate, topology,
-                                     watch_progress)
+from d365_service_fabric_lab import (HOSTS, cluster, do_lcs_update_settings, dump, failure_messages, mutating,
+                                     new_certificates_as_pfx_files, plan_document, rotate, secrets_of, topology, watch_progress)
 
 KINDS = ("drop", "http500", "cmdlet-error", "drop-after", "timeout-after")
 # The first three stop the call before it runs, the other two run it and lose the answer: the kinds of a group leave
@@ -35,15 +35,18 @@ KIND_GROUPS = (KINDS[:3], KINDS[3:])
 # pywinrm polls again, so a slow answer is never mistaken for a lost one.
 SHORT_TIMEOUT = {"ansible_winrm_operation_timeout_sec": 4, "ansible_winrm_read_timeout_sec": 6}
 WATCH = "servicefabric_cluster_upgrade_watch"
-# The journey: (stage, role variables of its run, what happens before the next stage).
+# The journey, with the new certificates given as PFX files that the role places on every node: (stage, role
+# variables of its run besides the placement's, what happens before the next stage).
 JOURNEY = (("gate", {}, do_lcs_update_settings),
            ("job", {}, lambda lab, _document: lab.clock.advance("+5d")),
            ("cleanup", {"d365_service_fabric_cleanup": True}, None))
-OPTIONS = {stage: options for stage, options, _then in JOURNEY}
-# Positions per run (checked against the journey): the upgrade, its watch, LocalAgent, config.json, Credentials.json;
-# the job; the cleanup upgrade, its watch, and the certificate removals (five per node, in three waves).
+# Steps the nodes of a wave take side by side (script or module, the position's name): the k-th one of every node in
+# a wave is one position, so one run faults all of them.
+SIDE_BY_SIDE = {"windows_certificate_import": "place", "win_certificate_store": "remove"}
+# Positions per run (checked against the journey): the five imports of every node, the upgrade, its watch, LocalAgent,
+# config.json, Credentials.json; the job; the cleanup upgrade, its watch, and the removals (five per node, three waves).
 UPGRADE = ["upgrade", "watch-1", "watch-2", "watch-3"]
-LABELS = {"gate": UPGRADE + ["localagent", "config.json", "credentials"], "job": ["job"],
+LABELS = {"gate": [f"place-wave1-{rank}" for rank in range(1, 6)] + UPGRADE + ["localagent", "config.json", "credentials"], "job": ["job"],
           "cleanup": UPGRADE + [f"remove-wave{wave}-{rank}" for wave, ranks in ((1, 4), (2, 4), (3, 1)) for rank in range(1, ranks + 1)]}
 POSITION_COUNTS = {stage: len(labels) for stage, labels in LABELS.items()}
 
@@ -73,35 +76,44 @@ def end_state(lab) -> dict:
             "stores": {host: sorted(lab.instance.runtime.estate.hosts[host].store("LocalMachine", "My").entries) for host in HOSTS}}
 
 
+def step_name(step: dict) -> str:
+    return step["script"] or step["module"].rsplit(".", 1)[1]
+
+
 def positions(calls: list, document: dict) -> list:
-    """The run's mutating calls as positions: each call on its own, except certificate removals, which the nodes of a
-    wave make side by side: the k-th removal of every node in a wave is one position (the plan says which wave)."""
-    removals = {host: [step["wave"] for step in document["cleanup"] if step["host"] == host and step["module"]] for host in HOSTS}
+    """The run's mutating calls as positions: each call on its own, except the steps nodes take side by side in a wave
+    (SIDE_BY_SIDE): the k-th such step of every node in a wave is one position (the plan says which wave)."""
+    waves = collections.defaultdict(list)
+    for step in document["steps"] + document["cleanup"]:
+        waves[(step_name(step), step["host"])].append(step["wave"])
     found, ranks = {}, collections.Counter()
     for host, number, script in calls:
         key = f"{script}#{host}#{number}"
-        if script == "win_certificate_store":
-            wave = removals[host].pop(0)
-            ranks[(host, wave)] += 1
-            key = f"remove-wave{wave}-{ranks[(host, wave)]}"
+        if script in SIDE_BY_SIDE:
+            wave = waves[(script, host)].pop(0)
+            ranks[(script, host, wave)] += 1
+            key = f"{SIDE_BY_SIDE[script]}-wave{wave}-{ranks[(script, host, wave)]}"
         found.setdefault(key, []).append((host, number))
     return list(found.items())
 
 
 @pytest.fixture(name="journey", scope="module")
 def journey_fixture(tmp_path_factory):
-    """{stage: (saved lab directory, the run's positions, the end state it reaches)} of an uninterrupted journey."""
+    """{stage: (saved lab directory, the run's positions, the end state it reaches, its role variables)} of an uninterrupted
+    journey."""
     root = tmp_path_factory.mktemp("d365_journey")
     lab, stages = start(root / "lab"), {}
     try:
-        for stage, options, then in JOURNEY:
+        placing = new_certificates_as_pfx_files(lab, root)
+        for stage, stage_options, then in JOURNEY:
+            options = {**placing, **stage_options}
             lab = saved(lab, root / stage)
             before = len(lab.audit())
             run = rotate(lab, **options)
             assert run.returncode == 0, dump(run)
             calls = [(record["host"], call_number(record), record["script"] or record["module"].rsplit(".", 1)[1])
                      for record in mutating(lab.audit()[before:])]
-            stages[stage] = (root / stage, positions(calls, plan_document(run)), end_state(lab))
+            stages[stage] = (root / stage, positions(calls, plan_document(run)), end_state(lab), options)
             if then:
                 then(lab, plan_document(run))
         assert lab.violations() == []
@@ -114,12 +126,13 @@ def test_the_journey_mutates_with_each_documented_step_at_the_positions_the_case
     names = {stage: [name.split("#")[0] for name, _places in journey[stage][1]] for stage in POSITION_COUNTS}
     # The watch reads count as mutating when they change the cluster: re-applying the replica-set-check timeout, or the
     # lab clock they move finishing the last upgrade domain.
-    assert names["gate"] == ["servicefabric_cluster_config_upgrade", WATCH, WATCH, WATCH, "d365_localagent_config_set",
-                             "d365_agent_share_config_set", "d365_credentials_rotate"]
+    assert names["gate"] == LABELS["gate"][:5] + ["servicefabric_cluster_config_upgrade", WATCH, WATCH, WATCH, "d365_localagent_config_set",
+                                                  "d365_agent_share_config_set", "d365_credentials_rotate"]
     assert names["job"] == ["d365_encrypted_data_rotation_set"]
     # The first node removes its old certificates right after its cleanup upgrade (wave 1); the others then remove theirs
     # side by side (wave 2); the data-encryption certificate goes last everywhere (wave 3).
     assert names["cleanup"] == ["servicefabric_cluster_config_upgrade", WATCH, WATCH, WATCH] + LABELS["cleanup"][4:]
+    assert all(sorted(host for host, _number in places) == sorted(HOSTS) for _name, places in journey["gate"][1][:5])
     removals = {name: sorted(host for host, _number in places) for name, places in journey["cleanup"][1] if name.startswith("remove-")}
     assert all(hosts == ["orch01"] for name, hosts in removals.items() if name.startswith("remove-wave1"))
     assert all(hosts == sorted(set(HOSTS) - {"orch01"}) for name, hosts in removals.items() if name.startswith("remove-wave2"))
@@ -141,16 +154,18 @@ def fingerprint(lab) -> str:
     return json.dumps({"state": end_state(lab), "cluster": cluster(lab).to_dict(), "clock": str(lab.clock.now())}, sort_keys=True)
 
 
-def interrupted(lab_factory, directory, stage: str, position: tuple, kind: str):
-    """A copy of the lab saved before the stage's run, that run with ``kind`` planned at the position: it must fail clearly."""
+def interrupted(lab_factory, copy, saved_lab: tuple, position: tuple, kind: str):
+    """``copy`` of the lab saved before a run, that run with ``kind`` planned at the position: it must fail clearly."""
+    directory, _positions, _reference, options = saved_lab
     name, places = position
-    lab = lab_factory(topology(), state_dir=str(shutil.copytree(directory, directory.parent / f"{directory.name}-{kind}")))
+    lab = lab_factory(topology(), state_dir=str(shutil.copytree(directory, copy)))
     for host, number in places:
         lab.add_fault(host, at_call=number, kind=kind, message="The operation failed (injected).")
-    run = rotate(lab, **OPTIONS[stage], **SHORT_TIMEOUT)
+    run = rotate(lab, **options, **SHORT_TIMEOUT)
     assert run.returncode != 0, f"{kind} at {name} did not fail the run"
     message = failure_messages(run)
     assert "Traceback" not in run.stdout + run.stderr
+    assert not [secret for secret in secrets_of(options) if secret in run.stdout + run.stderr]
     assert expected_words(kind, name) in message and "Re-run the same play" in message, message
     if name.startswith(WATCH) and kind != "cmdlet-error":
         assert "the operation may still be running" in message, message
@@ -167,19 +182,18 @@ POSITIONS = [(stage, index) for stage, count in POSITION_COUNTS.items() for inde
 @pytest.mark.parametrize("stage,index", POSITIONS, ids=[f"{stage}-{LABELS[stage][index]}" for stage, index in POSITIONS])
 def test_a_fault_of_every_kind_at_every_mutating_call_fails_clearly_and_a_rerun_converges_without_violations(
         lab_factory, tmp_path, journey, stage, index):
-    directory, stage_positions, reference = journey[stage]
-    snapshot = shutil.copytree(directory, tmp_path / stage)
+    position, (_directory, _positions, reference, options) = journey[stage][1][index], journey[stage]
     for group in KIND_GROUPS:
         started = time.monotonic()
-        labs = [interrupted(lab_factory, snapshot, stage, stage_positions[index], kind) for kind in group]
+        labs = [interrupted(lab_factory, tmp_path / kind, journey[stage], position, kind) for kind in group]
         assert len({fingerprint(lab) for lab, _message in labs}) == 1, f"{group} left different states"
-        resumed = rotate(labs[-1][0], **OPTIONS[stage])
-        assert resumed.returncode == 0, f"{group[-1]} at {stage_positions[index][0]}: {failure_messages(resumed)}"
+        resumed = rotate(labs[-1][0], **options)
+        assert resumed.returncode == 0, f"{group[-1]} at {position[0]}: {failure_messages(resumed)}"
         assert end_state(labs[-1][0]) == reference
         assert all(lab.violations() == [] for lab, _message in labs)
         for (lab, message), kind in zip(labs, group):
             lab.stop()
-            print(f"\n{stage} {stage_positions[index][0]} {kind}: {message.splitlines()[0][:180]}")
+            print(f"\n{stage} {position[0]} {kind}: {message.splitlines()[0][:180]}")
         print(f"{group}: {time.monotonic() - started:.1f}s")
 
 

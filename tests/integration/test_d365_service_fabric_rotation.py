@@ -5,10 +5,13 @@
 the job, the second run, cleanup; thumbprint-based and common-name-based clusters."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from d365_service_fabric_lab import (HOSTS, ROLE_TASK, calls_per_host, cluster, do_lcs_update_settings, dump, failure_messages, mutating,
-                                     new_thumbprints, plan_document, planned_executions, rotate, summary_lines, topology, watch_progress)
+from d365_service_fabric_lab import (HOSTS, ROLE_TASK, SERVICE_ACCOUNT, calls_per_host, cluster, do_lcs_update_settings, dump,
+                                     failure_messages, mutating, new_certificates_as_pfx_files, new_thumbprints, plan_document, planned_executions,
+                                     rotate, secrets_of, summary_lines, topology, watch_progress)
 
 LAYOUTS = {"thumbprint": "d365_service_fabric.yml", "common_name": "d365_service_fabric_cn.yml"}
 
@@ -129,3 +132,36 @@ def test_cleanup_is_refused_until_the_job_is_done_then_removes_the_old_certifica
     again = rotate(lab, d365_service_fabric_cleanup=True)
     assert again.returncode == 0 and plan_document(again)["cleanup"] == []
     assert lab.violations() == []
+
+
+def files_text(directory) -> str:
+    """Every file of the lab's state directory as text (state, audit, inventory)."""
+    texts = []
+    for root, _dirs, names in os.walk(directory):
+        for name in names:
+            with open(os.path.join(root, name), "rb") as handle:
+                texts.append(handle.read().decode("utf-8", "replace"))
+    return "\n".join(texts)
+
+
+def test_pfx_certificates_are_placed_on_every_node_with_key_access_before_the_rotation_and_no_secret_shows(lab, tmp_path):
+    placing = new_certificates_as_pfx_files(lab, tmp_path)
+    run = rotate(lab, **placing)
+    assert run.returncode == 0, dump(run)
+    document = plan_document(run)
+    placed = [step for step in document["steps"] if step["phase"] == "place"]
+    assert len(placed) == len(HOSTS) * 5 and {step["wave"] for step in placed} == {1}
+    assert all(step["wave"] > 1 for step in document["steps"] if step["phase"] != "place")   # the rotation waits for every node
+    for host in HOSTS:
+        store = lab.instance.runtime.estate.hosts[host].store("LocalMachine", "My")
+        for thumbprint in new_thumbprints(lab).values():
+            entry = store.get(thumbprint)
+            assert entry is not None and entry.key_readable_by(SERVICE_ACCOUNT) and not entry.exportable, (host, thumbprint)
+    assert calls_per_host(lab.audit()) == planned_executions(run)
+    assert document["status"] == "manual_gate" and lab.violations() == []
+    before = len(lab.audit())
+    again = rotate(lab, **placing)
+    assert again.returncode == 0 and mutating(lab.audit()[before:]) == [] and plan_document(again)["steps"] == []
+    seen = run.stdout + run.stderr + again.stdout + again.stderr + files_text(lab.state_dir)
+    assert [secret for secret in secrets_of(placing) if secret in seen] == []
+    print(f"\n{cluster(lab).layout} with placement: executions per host {calls_per_host(lab.audit()[:before])}")
