@@ -7,6 +7,8 @@
     plan    once, on the controller: the product's rules over every host's state -> plan document
     apply   every host, once per wave: this host's steps of that wave, in plan order
     verify  every host: one read, compared with the facts the plan expects there
+    estate  once, on the controller: the product's certificates by role, what the product does by
+            itself and the next human action, from the same reads (no rotation input needed)
 
 A product's action plugin sets ``RULES`` to its module in ``module_utils/_products``; that module
 holds every decision (see docs/adding-a-product.md for the functions it provides). The base
@@ -28,7 +30,7 @@ from ansible_collections.certops.microsoft.plugins.plugin_utils._action import C
 from ansible_collections.certops.microsoft.plugins.plugin_utils._action import host_of, single_output
 
 PHASE_SPEC = {
-    "phase": {"type": "str", "required": True, "choices": ["read", "plan", "apply", "verify", "summary"]},
+    "phase": {"type": "str", "required": True, "choices": ["read", "plan", "apply", "verify", "summary", "estate"]},
     "reads": {"type": "dict"},
     "plan": {"type": "dict"},
     "wave": {"type": "int"},
@@ -110,16 +112,27 @@ class RotationActionBase(CertopsActionBase):
             return {"changed": False, "role": role, "state": None, "read_error": transport_error(error), "unreachable_host": True}
 
     # --- plan -------------------------------------------------------------------------------
-    def phase_plan(self, params: dict, task_vars: dict) -> dict:
+    def plan_context(self, params: dict, task_vars: dict) -> dict:
         if not isinstance(params.get("reads"), dict):
-            raise CertopsError("plan: give 'reads', the registered read phase result of every host of the play, by inventory host")
-        context = {"groups": task_vars.get("groups") or {}, "play_hosts": list(task_vars.get("ansible_play_hosts_all") or []),
-                   "now": utc_now()}
-        document = self.RULES.plan(params, params["reads"], context).to_dict()
+            raise CertopsError(f"{params['phase']}: give 'reads', the registered read phase result of every host of the play, by inventory host")
+        return {"groups": task_vars.get("groups") or {}, "play_hosts": list(task_vars.get("ansible_play_hosts_all") or []), "now": utc_now()}
+
+    def phase_plan(self, params: dict, task_vars: dict) -> dict:
+        document = self.RULES.plan(params, params["reads"], self.plan_context(params, task_vars)).to_dict()
         # What ansible.builtin.set_stats returns, so that AWX / Automation Platform hands the plan to the
         # workflow's next node (an approval shows it) without another task.
         stats = {"data": {"certops_plans": {document["product"]: document}}, "per_host": False, "aggregate": True}
         return {"changed": bool(document["steps"]) and self.check_mode, "plan": document, "lines": plan_lines(document), "ansible_stats": stats}
+
+    # --- estate -----------------------------------------------------------------------------
+    def phase_estate(self, params: dict, task_vars: dict) -> dict:
+        """The product's part of the estate report (module_utils/_estate.py documents the rows); a host
+        that could not be read is a row of its own there, never a task failure."""
+        estate = getattr(self.RULES, "estate", None)
+        if estate is None:
+            raise CertopsError(f"estate: {self._task.action} has no estate view yet")
+        context = self.plan_context(params, task_vars)
+        return {"changed": False, "estate": estate(params, params["reads"], context)}
 
     # --- apply ------------------------------------------------------------------------------
     def phase_apply(self, params: dict, task_vars: dict) -> dict:
