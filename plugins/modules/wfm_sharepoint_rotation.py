@@ -159,10 +159,40 @@ read_error:
   type: str
 plan:
   description:
-    - The plan document (schema C(docs/schemas/plan-v1.json), C(version) 1) with C(steps) and C(waves), C(cleanup) and
-      C(cleanup_waves), C(expected) facts per host, C(waits), C(manual_gates), C(summary) lines and C(warnings). It holds no secret.
+    - The plan document (schema C(docs/schemas/plan-v1.json), C(version) 1). It holds no secret.
   returned: phase plan
   type: dict
+  contains:
+    inputs:
+      description: What the plan was made from (the new certificate's thumbprint and source, farms, issuer names), without secrets.
+      type: dict
+    steps:
+      description: The steps in order, each one exact write on one host.
+      type: list
+      elements: dict
+    waves:
+      description: The waves of the steps; a wave's steps run on different hosts at once.
+      type: list
+      elements: dict
+    cleanup:
+      description: The irreversible steps (SharePoint stops trusting the old certificate, the old certificate leaves the stores), applied only when asked.
+      type: list
+      elements: dict
+    cleanup_waves:
+      description: The waves of the cleanup steps.
+      type: list
+      elements: dict
+    expected:
+      description: The facts verify must read on each host, by inventory host.
+      type: dict
+    summary:
+      description: The plan's closing lines.
+      type: list
+      elements: str
+    warnings:
+      description: What the plan noticed and left alone.
+      type: list
+      elements: str
 lines:
   description: The plan as lines to print (check mode, AWX job output).
   returned: phase plan

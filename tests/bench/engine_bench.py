@@ -126,7 +126,7 @@ def ping_and_plan(checkout: Checkout, runs: int) -> tuple:
         ping = write_playbook(os.path.join(checkout.workdir, "ping.yml"), "ansible.windows.win_ping", 1)
         rotate, variables = os.path.join(checkout.repo, "playbooks", "rotate.yml"), role_vars(new_pfx(checkout, state_dir))
         pairs, calls = [], {}
-        for _ in range(runs):
+        for _run in range(runs):
             baseline, before = checkout.playbook(inventory, ping), checkout.calls(state_dir)
             pairs.append(paired(baseline, checkout.playbook(inventory, rotate, "--check", extra_vars=variables)))
             calls = delta(checkout.calls(state_dir), before)
@@ -158,7 +158,7 @@ def measure(repo: str, runs: int) -> dict:
         checkout = Checkout(repo, workdir)
         plans, plan_calls = ping_and_plan(checkout, runs)
         rotations = [rotation(checkout, number) for number in range(runs)]
-    return {"plan": {**medians(plans), "calls": plan_calls}, "rotation": {**medians([pair for pair, _ in rotations]), "calls": rotations[0][1]}}
+    return {"plan": {**medians(plans), "calls": plan_calls}, "rotation": {**medians([pair for pair, _calls in rotations]), "calls": rotations[0][1]}}
 
 
 def main() -> int:

@@ -200,7 +200,7 @@ def installed_certificate(certificate, states: dict, topology: Topology, params:
     absent = [host for host in topology.wfm_hosts if not states[host]["wfm"]["certificates"].get(certificate.thumbprint, {}).get("has_key")]
     if absent:
         raise CertopsError(f"certificate {certificate.thumbprint} is not in LocalMachine\\My on {', '.join(absent)} with its private "
-                                  f"key; import it there first, or give the PFX in {VAR}pfx_path")
+                           f"key; import it there first, or give the PFX in {VAR}pfx_path")
     der = states[topology.primary]["wfm"]["certificates"][certificate.thumbprint]["der"]
     return inputs().from_installed(certificate, der, params, now)
 

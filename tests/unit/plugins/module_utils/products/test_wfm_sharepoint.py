@@ -139,9 +139,9 @@ def test_new_trust_is_created_beside_the_old_and_named_apart_when_the_name_is_ta
     steps = {step["id"]: step for step in plan(reads)["steps"]}
     suffix = thumbprint(NEW)[:8]
     assert steps["trust-root-farm1"]["parameters"]["Name"] == f"WorkflowManagerOutbound-{suffix}"
-    assert steps["trust-issuer-farm1"]["parameters"] == {"Operation": "New", "Name": f"WorkflowManagerOutbound-{suffix}",
-                                                        "Certificate": b64(NEW), "RegisteredIssuerName": f"{PRINCIPAL}@*",
-                                                        "IsSelfIssuer": True}
+    assert steps["trust-issuer-farm1"]["parameters"] == {
+        "Operation": "New", "Name": f"WorkflowManagerOutbound-{suffix}", "Certificate": b64(NEW),
+        "RegisteredIssuerName": f"{PRINCIPAL}@*", "IsSelfIssuer": True}
 
 
 def test_every_farm_of_the_group_gets_its_trust_before_the_switch():
@@ -161,8 +161,8 @@ def test_a_converged_rotation_plans_nothing_and_keeps_the_retired_certificate_fo
                                  sp={"sp01": read("sharepoint", sharepoint=both), "sp02": read("sharepoint", sharepoint=both)})
     document = plan(reads)
     assert (document["status"], document["steps"]) == ("converged", [])
-    assert [step["id"] for step in document["cleanup"]] == ["remove-issuer-farm1-1", "remove-root-farm1-1", "remove-certificate-wfm01",
-                                                           "remove-certificate-wfm02"]
+    assert [step["id"] for step in document["cleanup"]] == [
+        "remove-issuer-farm1-1", "remove-root-farm1-1", "remove-certificate-wfm01", "remove-certificate-wfm02"]
     assert document["inputs"]["retired_thumbprint"] == thumbprint(OLD)
 
 
