@@ -1,7 +1,7 @@
 # Copyright: contributors to certops.microsoft
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters of certops.microsoft: thumbprint, cert_info, adfs_rollover_schedule.
+"""Filters of certops.microsoft: thumbprint, cert_info, adfs_rollover_schedule, estate_plan.
 
 Each is a thin wrapper over the same module_utils functions the modules use, so a filter and
 its module return the same data. Their documentation is in the YAML file named after each filter.
@@ -14,6 +14,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.certops.microsoft.plugins.module_utils._certificate import decode_text_input, inspect_data
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._rotation_render import estate_plan_lines
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
 from ansible_collections.certops.microsoft.plugins.module_utils._timeline import adfs_rollover_schedule as rollover_dates
 
@@ -60,6 +61,23 @@ def adfs_rollover_schedule(not_after_or_info, generation_threshold=20, promotion
     return rollover_dates(not_after_or_info, generation_threshold, promotion_threshold, critical_threshold, None if omitted(now) else now)
 
 
+def product_plan(product: str, hostvars, hosts: list):
+    """The plan document a product's role registered (run_once: every host of its play holds it), or None."""
+    for host in hosts:
+        registered = hostvars[host].get(f"__{product}_plan") if host in hostvars else None
+        if isinstance(registered, dict) and isinstance(registered.get("plan"), dict):
+            return registered["plan"]
+    return None
+
+
+@certops_errors
+def estate_plan(products, hostvars, hosts):
+    """Lines of one plan for the estate, from the plans the product roles of this run registered."""
+    if not isinstance(products, list) or not all(isinstance(product, str) for product in products):
+        raise CertopsError("give the list of product names in the order they ran, e.g. ['adfs_entra', 'wfm_sharepoint']")
+    return estate_plan_lines([(product, product_plan(product, hostvars, list(hosts))) for product in products])
+
+
 class FilterModule:
     """certops.microsoft filters."""
 
@@ -68,4 +86,5 @@ class FilterModule:
             "thumbprint": thumbprint,
             "cert_info": cert_info,
             "adfs_rollover_schedule": adfs_rollover_schedule,
+            "estate_plan": estate_plan,
         }

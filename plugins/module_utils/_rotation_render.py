@@ -55,3 +55,27 @@ def plan_lines(document: dict) -> list:
     lines = [head] + (_wave_lines(steps, document["waves"]) if steps else [" nothing to change"])
     lines += _expected_lines(document["expected"]) + _cleanup_lines(document, len(steps) + 1) + _timer_lines(document)
     return lines + [f" warning: {warning}" for warning in document["warnings"]]
+
+
+# --- the estate: every product's plan in the cross-product order ----------------------------------
+def _dated_events(product: str, document: dict) -> list:
+    """(date, line) for each wait and manual gate of one plan; a gate without a deadline sorts first (it blocks now)."""
+    events = [(wait["until"], f"{product}: wait until {wait['until']}: {wait['reason']}; then {wait['then']}") for wait in document["waits"]]
+    events += [(gate["deadline"], f"{product}: manual gate{' by ' + gate['deadline'] if gate['deadline'] else ''}: {gate['title']}")
+               for gate in document["manual_gates"]]
+    return events
+
+
+def estate_plan_lines(plans: list) -> list:
+    """One plan for the estate: ``plans`` is [(product, plan document or None)] in the order the products run.
+    Each product's status and step count, then every wait and manual gate of the estate by date."""
+    lines, events = [f"certops estate plan: {len(plans)} product(s), in this order:"], []
+    for number, (product, document) in enumerate(plans, start=1):
+        if document is None:
+            lines.append(f" {number}. {product}: not planned (the product's play stopped before its plan; see its tasks above)")
+            continue
+        lines.append(f" {number}. {product}: {len(document['steps'])} step(s) in {len(document['waves'])} wave(s), "
+                     f"{len(document['cleanup'])} cleanup step(s), status {document['status']}")
+        events += _dated_events(product, document)
+    lines.append(" waits and manual gates by date:" if events else " waits and manual gates: none")
+    return lines + [f"  {line}" for _date, line in sorted(events)]

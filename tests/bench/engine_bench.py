@@ -105,7 +105,7 @@ def paired(ping: dict, run: dict) -> dict:
 
 
 def role_vars(pfx: str) -> dict:
-    return {"wfm_sharepoint_pfx_path": pfx, "wfm_sharepoint_pfx_password": os.environ[PFX_PASSWORD_ENV],
+    return {"certops_rotate_wfm_sharepoint": True, "wfm_sharepoint_pfx_path": pfx, "wfm_sharepoint_pfx_password": os.environ[PFX_PASSWORD_ENV],
             "wfm_sharepoint_service_uri": "https://wfm.lab.test:12290/", "wfm_sharepoint_service_account": "LAB\\svc-wfm"}
 
 

@@ -73,7 +73,7 @@ def topology(name: str = "wfm_sharepoint.yml") -> dict:
 
 
 def role_vars(pfx_path: str = "", **overrides) -> dict:
-    values = {"wfm_sharepoint_service_uri": SERVICE_URI, "wfm_sharepoint_service_account": SERVICE_ACCOUNT}
+    values = {"certops_rotate_wfm_sharepoint": True, "wfm_sharepoint_service_uri": SERVICE_URI, "wfm_sharepoint_service_account": SERVICE_ACCOUNT}
     if pfx_path:
         values.update(wfm_sharepoint_pfx_path=str(pfx_path), wfm_sharepoint_pfx_password=PFX_PASSWORD)
     values.update(overrides)

@@ -22,7 +22,7 @@ NOW = "2026-11-23T12:00:00Z"
 
 
 def test_filter_module_exposes_the_documented_filters():
-    assert sorted(FILTERS) == ["adfs_rollover_schedule", "cert_info", "thumbprint"]
+    assert sorted(FILTERS) == ["adfs_rollover_schedule", "cert_info", "estate_plan", "thumbprint"]
 
 
 def test_thumbprint_filter_cleans_a_pasted_thumbprint():
@@ -106,3 +106,15 @@ def test_adfs_rollover_schedule_filter_takes_cert_info_and_thresholds():
 def test_adfs_rollover_schedule_filter_raises_ansible_filter_error(value, kwargs, message):
     with pytest.raises(AnsibleFilterError, match=f"adfs_rollover_schedule: .*{message}"):
         FILTERS["adfs_rollover_schedule"](value, **kwargs)
+
+
+def test_estate_plan_filter_reads_each_products_registered_plan_from_any_host_of_its_play():
+    document = {"steps": [], "waves": [], "cleanup": [], "status": "converged", "waits": [], "manual_gates": []}
+    hostvars = {"localhost": {}, "wfm01": {"__wfm_sharepoint_plan": {"plan": document}}, "adfs01": {"__adfs_entra_plan": {"skipped": True}}}
+    lines = FILTERS["estate_plan"](["adfs_entra", "wfm_sharepoint"], hostvars, ["localhost", "adfs01", "wfm01"])
+    assert lines[1].startswith(" 1. adfs_entra: not planned") and lines[2].startswith(" 2. wfm_sharepoint: 0 step(s)")
+
+
+def test_estate_plan_filter_refuses_a_product_list_that_is_not_a_list_of_names():
+    with pytest.raises(AnsibleFilterError, match="give the list of product names"):
+        FILTERS["estate_plan"]("wfm_sharepoint", {}, [])
