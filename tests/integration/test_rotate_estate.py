@@ -94,3 +94,13 @@ def test_the_demo_variables_file_is_private(tmp_path):
     path = tmp_path / "vars.json"
     demo_estate.write_private(str(path), json.dumps({"secret": "x"}))
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+
+
+def test_a_product_that_refuses_stops_alone_the_others_are_planned_and_the_run_fails_naming_it(estate):
+    before = len(estate.audit())
+    run = rotate(estate, check=True, wfm_sharepoint_pfx_password="not the password")
+    assert run.returncode != 0
+    assert "the password given does not open this PFX" in failure_messages(run) and "Stopped: wfm_sharepoint." in failure_messages(run)
+    lines = estate_plan(run)
+    assert lines[3].startswith(" 3. wfm_sharepoint: not planned") and lines[4].startswith(" 4. d365_service_fabric: 4 step(s)")
+    assert mutating(estate.audit()[before:]) == []
