@@ -23,6 +23,7 @@ import pytest
 from certops_lab.lab import LabInstance
 from certops_lab.pytest_plugin import Lab, resolve_topology
 from certops_lab.topology import load_topology
+import fault_matrix
 from d365_service_fabric_lab import (HOSTS, cluster, do_lcs_update_settings, dump, failure_messages, mutating,
                                      new_certificates_as_pfx_files, plan_document, rotate, secrets_of, topology, watch_progress)
 
@@ -139,7 +140,7 @@ def test_the_journey_mutates_with_each_documented_step_at_the_positions_the_case
     assert removals["remove-wave3-1"] == sorted(HOSTS)
     assert {stage: len(journey[stage][1]) for stage in POSITION_COUNTS} == POSITION_COUNTS
     calls = sum(len(places) for stage in POSITION_COUNTS for _name, places in journey[stage][1])
-    print(f"\nfaulted: {calls} mutating calls at {sum(POSITION_COUNTS.values())} positions, {len(KINDS)} kinds each")
+    print(f"\nfaulted: {calls} mutating calls at {sum(POSITION_COUNTS.values())} positions, {len(fault_matrix.kinds_at(0, KINDS))} kind(s) each")
 
 
 def expected_words(kind: str, name: str) -> str:
@@ -180,10 +181,11 @@ POSITIONS = [(stage, index) for stage, count in POSITION_COUNTS.items() for inde
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stage,index", POSITIONS, ids=[f"{stage}-{LABELS[stage][index]}" for stage, index in POSITIONS])
-def test_a_fault_of_every_kind_at_every_mutating_call_fails_clearly_and_a_rerun_converges_without_violations(
+def test_a_fault_at_every_mutating_call_fails_clearly_and_a_rerun_converges_without_violations(
         lab_factory, tmp_path, journey, stage, index):
     position, (_directory, _positions, reference, options) = journey[stage][1][index], journey[stage]
-    for group in KIND_GROUPS:
+    kinds = fault_matrix.kinds_at(POSITIONS.index((stage, index)), KINDS)
+    for group in [[kind for kind in group if kind in kinds] for group in KIND_GROUPS if set(group) & set(kinds)]:
         started = time.monotonic()
         labs = [interrupted(lab_factory, tmp_path / kind, journey[stage], position, kind) for kind in group]
         assert len({fingerprint(lab) for lab, _message in labs}) == 1, f"{group} left different states"

@@ -15,6 +15,7 @@ import pytest
 from certops_lab.lab import LabInstance
 from certops_lab.pytest_plugin import Lab, resolve_topology
 from certops_lab.topology import load_topology
+import fault_matrix
 from exchange_auth_lab import (HOSTS, SHORT_TIMEOUT, Rotation, auth, dump, failure_messages, holders, mutating, organisation, restarts,
                                topology)
 
@@ -33,7 +34,7 @@ REPLACE_CALLS = (
 NAMES = ("create", "import-ex02", "import-ex03", "stage-now", "publish", "restart-ex01", "restart-ex02", "restart-ex03")
 KINDS = ("drop", "http500", "cmdlet-error", "drop-after")
 # timeout-after costs the client's read timeout: two of the calls are enough to show it.
-CASES = [(index, kind) for index in range(len(REPLACE_CALLS)) for kind in KINDS] + [(4, "timeout-after"), (6, "timeout-after")]
+CASES = fault_matrix.cases(len(REPLACE_CALLS), KINDS) + [(4, "timeout-after"), (6, "timeout-after")]
 
 
 def call_number(record: dict) -> int:

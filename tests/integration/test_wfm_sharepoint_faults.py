@@ -17,6 +17,7 @@ import pytest
 from certops_lab.lab import LabInstance
 from certops_lab.pytest_plugin import Lab, resolve_topology
 from certops_lab.topology import load_topology
+import fault_matrix
 from wfm_sharepoint_lab import ROTATE, dump, failure_messages, farms, issuer_thumbprints, mutating, role_vars, topology, write_pfx
 
 # Every mutating call of a fresh rotation is a certops script. drop, http500 and cmdlet-error fail it
@@ -30,7 +31,7 @@ MUTATING_STEPS = (
     ("sp01", 3, "sp_trusted_security_token_issuer_set"),
     ("wfm01", 3, "wfm_outbound_certificate_set"),
 )
-CASES = [(index, kind) for index in range(len(MUTATING_STEPS)) for kind in KINDS]
+CASES = fault_matrix.cases(len(MUTATING_STEPS), KINDS)
 # pywinrm gives up reading a held reply after connection timeout + 10 s.
 SHORT_TIMEOUT = {"ansible_winrm_connection_timeout": 5}
 
