@@ -21,12 +21,16 @@ options:
       - V(apply) runs on every host, once per wave of the plan (O(wave)); it applies this host's steps of that wave in plan
         order, each one exact write, and fails saying what was and was not done and that a re-run is safe.
       - V(verify) makes one read on each host the plan expects something of and compares it with RV(plan.expected).
+      - V(summary) runs once and closes the run with what changed, where it stopped and the next action.
+      - V(estate) runs once, on the controller, from the same reads as V(plan) and without any rotation input. It returns the product's
+        certificates by role, what the product does by itself and when, and the next human action with its deadline (RV(estate)),
+        for the estate report (C(playbooks/report.yml)).
     type: str
     required: true
-    choices: [read, plan, apply, verify]
+    choices: [read, plan, apply, verify, summary, estate]
   reads:
     description:
-      - With O(phase=plan), the registered result of the read phase of every host of the play, by inventory host name.
+      - With O(phase=plan) and O(phase=estate), the registered result of the read phase of every host of the play, by inventory host name.
     type: dict
   plan:
     description:

@@ -18,9 +18,17 @@ Dates are UTC ISO 8601 strings (``_time.iso``); thumbprints upper-case hex.
 """
 from __future__ import annotations
 
+import base64
+import datetime
+import hashlib
+
+from ansible_collections.certops.microsoft.plugins.module_utils._cert_describe import name_text, validity
+from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import der_certificate
+from ansible_collections.certops.microsoft.plugins.module_utils._time import iso_z
+
 SEVERITIES = ("critical", "warning", "info")
 ROLES = ("current", "next", "previous", "primary", "secondary", "outbound", "issuer", "trusted", "cluster", "client",
-         "server", "encryption", "signing", "decrypting", "key credential", "auth", "ssl")
+         "encryption", "signing", "key credential")
 DEADLINE_KINDS = ("automatic", "human", "expiry")
 
 
@@ -54,3 +62,50 @@ def unread_hosts(reads: dict) -> list:
     """The hosts of the product whose read failed, as the estate's ``unread`` list."""
     return [{"host": host, "error": read.get("read_error", "")} for host, read in sorted((reads or {}).items())
             if read and read.get("role") and read.get("state") is None]
+
+
+def expiry_findings(not_after: datetime.datetime, now: datetime.datetime, warn_days: int) -> list:
+    """critical once expired, warning within ``warn_days`` (the product's own planning horizon)."""
+    days = (not_after - now).days
+    if not_after <= now:
+        return [finding("critical", "expired", f"expired {-days} day(s) ago")]
+    if days < warn_days:
+        return [finding("warning", "expires_soon", f"expires in {days} day(s), within the {warn_days}-day planning horizon")]
+    return []
+
+
+def der_facts(der_base64: str) -> dict:
+    """thumbprint, subject and not_after (a datetime) of a certificate as the reads carry it (base64 DER)."""
+    der = base64.b64decode(der_base64)
+    certificate = der_certificate(der, "a certificate the product read")
+    thumbprint = hashlib.sha1(der).hexdigest().upper()  # nosec B324 - a certificate thumbprint, not a security use
+    return {"thumbprint": thumbprint, "subject": name_text(certificate, "subject"), "not_after": validity(certificate)[1]}
+
+
+def der_row(product: str, role: str, der_base64: str, now: datetime.datetime, warn_days: int, **where) -> dict:
+    """The certificate_row of a certificate the product read, with its expiry findings."""
+    facts = der_facts(der_base64)
+    return certificate_row(product, role, facts["thumbprint"], iso_z(facts["not_after"]), subject=facts["subject"],
+                           findings=expiry_findings(facts["not_after"], now, warn_days), **where)
+
+
+def expiry_deadlines(rows: list) -> list:
+    """One ``expiry`` deadline per distinct certificate of the rows."""
+    seen, deadlines = set(), []
+    for row in rows:
+        if row["thumbprint"] not in seen:
+            seen.add(row["thumbprint"])
+            deadlines.append(deadline(row["product"], "expiry", row["not_after"], f"{row['subject'] or row['thumbprint']} ({row['role']}) expires",
+                                      thumbprint=row["thumbprint"]))
+    return deadlines
+
+
+def product_estate(product: str, reads: dict, rows: list, deadlines: list = ()) -> dict:
+    """The dict a product's estate() returns."""
+    return {"product": product, "certificates": rows, "deadlines": expiry_deadlines(rows) + list(deadlines), "unread": unread_hosts(reads)}
+
+
+def readable(reads: dict) -> dict:
+    """{host: (role, state)} of the hosts of the product that were read."""
+    return {host: (read["role"], read["state"]) for host, read in sorted((reads or {}).items())
+            if isinstance(read, dict) and read.get("role") and isinstance(read.get("state"), dict)}

@@ -294,4 +294,27 @@ msg:
   returned: phase summary
   type: list
   elements: str
+estate:
+  description:
+    - O(phase=estate) only. The product's part of the estate report (C(certops.microsoft.estate_report)), without any secret.
+  returned: phase estate
+  type: dict
+  contains:
+    product:
+      description: The product name.
+      type: str
+    certificates:
+      description:
+        - Every certificate the product uses, with C(product), C(role), C(thumbprint), C(not_after), C(host) and C(store) (or
+          C(location) outside a host), C(subject) and C(findings) (C(severity), C(code), C(message)).
+      type: list
+      elements: dict
+    deadlines:
+      description: Dated events, C(kind) V(automatic) (the product acts by itself), V(human) (the next human action) or V(expiry).
+      type: list
+      elements: dict
+    unread:
+      description: The hosts of the product that could not be read, with the error.
+      type: list
+      elements: dict
 """
