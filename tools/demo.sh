@@ -33,7 +33,7 @@ inventory=$("$python" -m certops_lab up "$work/estate.yml" --state-dir "$lab")
 # What the administrator brings: new certificates from their CA as PFX files, a Graph app secret;
 # the secrets are random and live only in this 0600 vars file, never on a command line.
 "$python" tools/demo_estate.py prepare "$lab" "$work/rotation-vars.json"
-ansible-playbook -i "$inventory" playbooks/report.yml -e "certops_report_dir=$work/report-before"
+ansible-playbook -i "$inventory" playbooks/report.yml -e "@$work/rotation-vars.json" -e "certops_report_dir=$work/report-before"
 cat "$work/report-before/estate.md"
 
 banner "3/5 One plan for the estate: ansible-playbook playbooks/rotate.yml --check --diff"
@@ -48,7 +48,7 @@ ansible-playbook -i "$inventory" playbooks/rotate.yml -e "@$work/rotation-vars.j
 second_to=$(audit_length)
 
 banner "5/5 The estate report after the rotation"
-ansible-playbook -i "$inventory" playbooks/report.yml -e "certops_report_dir=$work/report-after"
+ansible-playbook -i "$inventory" playbooks/report.yml -e "@$work/rotation-vars.json" -e "certops_report_dir=$work/report-after"
 cat "$work/report-after/estate.md"
 "$python" tools/demo_estate.py summary "$lab" "$plan_from" "$rotation_from" "$second_from" "$second_to"
 banner "Done: reports under $work"
