@@ -15,6 +15,7 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 
+from ansible_collections.certops.microsoft.plugins.module_utils import _time
 from ansible_collections.certops.microsoft.plugins.modules import certificate_info
 from ansible_collections.certops.microsoft.tests.unit import certfactory as factory
 
@@ -34,8 +35,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.d
 
 
 def run_module(args: dict, capsys) -> dict:
-    """Run certificate_info.main() with args as Ansible would pass them; the parsed JSON result."""
-    with patch_module_args(args), pytest.raises(SystemExit):
+    """Run certificate_info.main() with args as Ansible would pass them, at the certificates' clock (certfactory.NOW,
+    so that a 10-day certificate is not expired on a later day); the parsed JSON result."""
+    with patch_module_args(args), mock.patch.object(_time, "utc_now", lambda: factory.NOW), pytest.raises(SystemExit):
         certificate_info.main()
     return json.loads(capsys.readouterr().out)
 
