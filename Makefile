@@ -60,10 +60,10 @@ units: bootstrap
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/lab/tests
 
 integration: bootstrap
-	$(PY) -m pytest -q -p no:cacheprovider tests/integration
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 tests/integration
 
 test-matrix: bootstrap
 	tools/matrix.sh
 
 clean:
-	rm -rf $(VENV) .venv-2.* $(BUILD) $(COLLECTIONS) .cache tests/output
+	rm -rf $(VENV) .venv-2.* .venv-floors $(BUILD) $(COLLECTIONS) .cache tests/output

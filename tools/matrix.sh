@@ -19,3 +19,8 @@ for core in 2.16 2.19; do
     tests/unit tests/lab/tests tests/integration/test_lab_*.py tests/integration/test_inventory_playbook.py \
     tests/integration/test_certificate_report.py tests/integration/test_wfm_sharepoint_rotation.py
 done
+# The declared floors: cryptography 42.0 (requirements.txt) with the lowest ansible-core line; ansible.windows is the
+# version every lane uses (galaxy.yml declares it as the floor).
+tools/bootstrap-venv.sh .venv-floors tests/requirements/floors.txt 3.11
+echo "=== floors: cryptography $(.venv-floors/bin/python -c 'import cryptography; print(cryptography.__version__)'), units"
+PATH="$repo/.venv-floors/bin:$PATH" .venv-floors/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/unit/oracle tests/unit
