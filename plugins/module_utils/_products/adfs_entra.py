@@ -26,7 +26,8 @@ from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_e
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_gates import Gates
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import Plan
 from ansible_collections.certops.microsoft.plugins.module_utils._time import iso_z
-from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_estate import estate  # noqa: F401  the engine's estate phase
+# The engine's estate phase calls RULES.estate.
+from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_estate import estate  # noqa: F401 pylint: disable=unused-import
 
 PRODUCT = "adfs_entra"
 ARGUMENT_SPEC = {

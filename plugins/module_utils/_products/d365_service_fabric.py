@@ -37,7 +37,8 @@ from ansible_collections.certops.microsoft.plugins.module_utils._products import
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_gates import Gates
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import ManualGate, Plan, Wait
 from ansible_collections.certops.microsoft.plugins.module_utils._time import iso_z
-from ansible_collections.certops.microsoft.plugins.module_utils._products.d365_service_fabric_estate import estate  # noqa: F401  the engine's estate phase
+# The engine's estate phase calls RULES.estate.
+from ansible_collections.certops.microsoft.plugins.module_utils._products.d365_service_fabric_estate import estate  # noqa: F401 pylint: disable=unused-import
 
 PRODUCT = "d365_service_fabric"
 VAR = inputs.VAR

@@ -33,7 +33,8 @@ from ansible_collections.certops.microsoft.plugins.module_utils._rotation_gates 
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import Plan
 from ansible_collections.certops.microsoft.plugins.module_utils._sp_trust import DEFAULT_REGISTERED_ISSUER_NAME, is_workflow_issuer
 from ansible_collections.certops.microsoft.plugins.module_utils._time import iso_z
-from ansible_collections.certops.microsoft.plugins.module_utils._products.wfm_sharepoint_estate import estate  # noqa: F401  the engine's estate phase
+# The engine's estate phase calls RULES.estate.
+from ansible_collections.certops.microsoft.plugins.module_utils._products.wfm_sharepoint_estate import estate  # noqa: F401 pylint: disable=unused-import
 
 PRODUCT = "wfm_sharepoint"
 VAR = "wfm_sharepoint_"          # the role's variable prefix, named in every message
