@@ -14,15 +14,14 @@ A product's rules module may provide ``estate(params, reads, context) -> dict`` 
 The estate report (``estate_report``) joins these with the certificate inventory of every host: a
 certificate found in a host's store gets the product and role from here; a certificate that lives
 outside any host (a federation trust in Entra, an application's key credential) is a row of its own.
-Dates are UTC ISO 8601 strings (``_time.iso``); thumbprints upper-case hex.
+Dates are UTC ISO 8601 strings (``_time.iso_z``); thumbprints upper-case hex.
 """
 from __future__ import annotations
 
 import base64
 import datetime
-import hashlib
 
-from ansible_collections.certops.microsoft.plugins.module_utils._cert_describe import name_text, validity
+from ansible_collections.certops.microsoft.plugins.module_utils._cert_describe import name_text, thumbprint, validity
 from ansible_collections.certops.microsoft.plugins.module_utils._cert_load import der_certificate
 from ansible_collections.certops.microsoft.plugins.module_utils._time import iso_z
 
@@ -76,10 +75,8 @@ def expiry_findings(not_after: datetime.datetime, now: datetime.datetime, warn_d
 
 def der_facts(der_base64: str) -> dict:
     """thumbprint, subject and not_after (a datetime) of a certificate as the reads carry it (base64 DER)."""
-    der = base64.b64decode(der_base64)
-    certificate = der_certificate(der, "a certificate the product read")
-    thumbprint = hashlib.sha1(der).hexdigest().upper()  # nosec B324 - a certificate thumbprint, not a security use
-    return {"thumbprint": thumbprint, "subject": name_text(certificate, "subject"), "not_after": validity(certificate)[1]}
+    certificate = der_certificate(base64.b64decode(der_base64), "a certificate the product read")
+    return {"thumbprint": thumbprint(certificate), "subject": name_text(certificate, "subject"), "not_after": validity(certificate)[1]}
 
 
 def der_row(product: str, role: str, der_base64: str, now: datetime.datetime, warn_days: int, **where) -> dict:
@@ -89,15 +86,18 @@ def der_row(product: str, role: str, der_base64: str, now: datetime.datetime, wa
                            findings=expiry_findings(facts["not_after"], now, warn_days), **where)
 
 
+def first_per_thumbprint(rows: list) -> list:
+    """The first row of each certificate: a certificate on several hosts, or in several roles, counts once."""
+    first = {}
+    for row in rows:
+        first.setdefault(row["thumbprint"], row)
+    return list(first.values())
+
+
 def expiry_deadlines(rows: list) -> list:
     """One ``expiry`` deadline per distinct certificate of the rows."""
-    seen, deadlines = set(), []
-    for row in rows:
-        if row["thumbprint"] not in seen:
-            seen.add(row["thumbprint"])
-            deadlines.append(deadline(row["product"], "expiry", row["not_after"], f"{row['subject'] or row['thumbprint']} ({row['role']}) expires",
-                                      thumbprint=row["thumbprint"]))
-    return deadlines
+    return [deadline(row["product"], "expiry", row["not_after"], f"{row['subject'] or row['thumbprint']} ({row['role']}) expires",
+                     thumbprint=row["thumbprint"]) for row in first_per_thumbprint(rows)]
 
 
 def product_estate(product: str, reads: dict, rows: list, deadlines: list = ()) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 
+from ansible_collections.certops.microsoft.plugins.module_utils._estate import first_per_thumbprint
 from ansible_collections.certops.microsoft.plugins.module_utils._estate_report import worst
 from ansible_collections.certops.microsoft.plugins.module_utils._estate_render import BASE_FORMATS, COLUMNS, place, row_values
 from ansible_collections.certops.microsoft.plugins.module_utils._inventory_report import ReportFormat
@@ -58,19 +59,10 @@ def options(values) -> str:
 def timeline_points(document: dict) -> list:
     """(date, colour, shape, label) of every distinct expiry and every deadline."""
     points = [(row["not_after"], COLOURS[worst(row)], "circle", f"{row['not_after']} expires: {row['subject'] or row['thumbprint']} ({place(row)})")
-              for row in unique_rows(document["certificates"]) if row["not_after"]]
+              for row in first_per_thumbprint(document["certificates"]) if row["not_after"]]
     points += [(item["when"], "#6a1b9a", "square", f"{item['when']} {item['kind']}: {item['product']}: {item['what']}")
                for item in document["deadlines"] if item["kind"] != "expiry"]
     return sorted(points)
-
-
-def unique_rows(rows: list) -> list:
-    seen, unique = set(), []
-    for row in rows:
-        if row["thumbprint"] not in seen:
-            seen.add(row["thumbprint"])
-            unique.append(row)
-    return unique
 
 
 def timeline(document: dict) -> str:
