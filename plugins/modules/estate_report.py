@@ -29,23 +29,12 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - certops.microsoft.controller_report
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-    details: Run it with C(run_once); it reads every host's result from O(results).
   check_mode:
     support: full
     details:
       - In check mode nothing is written; C(playbooks/report.yml) runs it with C(check_mode=false), since the files are the point of the run.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-    details: The files are written on the controller.
 options:
   results:
     description: The registered result of M(certops.microsoft.certificate_inventory) for every host, keyed by inventory host name.

@@ -28,25 +28,14 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - certops.microsoft.controller_report
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-    details: Run it with C(run_once); it reads every host's result from O(results).
   check_mode:
     support: full
     details:
       - In check mode nothing is written; the task says whether the reports would change.
       - The reports are the output of an inventory run, so the C(certops.microsoft.inventory)
         playbook runs this task with C(check_mode=false) and writes them in check mode too.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-    details: The files are written on the controller, whatever the platform of the hosts.
 options:
   results:
     description:
