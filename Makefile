@@ -19,11 +19,13 @@ export NO_PROXY := 127.0.0.1,localhost
 export no_proxy := 127.0.0.1,localhost
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap demo test test-matrix lint sanity units integration molecule changelog-lint docs-lint clean
+.PHONY: help bootstrap demo rehearse lab-wheel test test-matrix lint sanity units integration molecule changelog-lint docs-lint clean
 
 help:
 	@echo "make demo         run the main job end to end against the built-in lab"
 	@echo "make test         lint, sanity, unit and integration tests (what CI runs)"
+	@echo "make rehearse     TOPOLOGY=twin.yml [VARS=...]: a rotation rehearsed on a twin of your estate"
+	@echo "make lab-wheel    the lab as a Python wheel in dist/ (certops-lab)"
 	@echo "make test-matrix  sanity and units on ansible-core 2.16 and 2.19 (python3.11)"
 	@echo "make clean        remove venvs, caches and the build tree"
 
@@ -44,6 +46,15 @@ $(COLL_LINK):
 
 demo: bootstrap
 	tools/demo.sh
+
+# make rehearse TOPOLOGY=twin.yml [VARS=rotation-vars.yml] [PLAYBOOK=...] [REHEARSAL_DIR=...]  (docs/rehearsal.md)
+rehearse: bootstrap
+	@test -n "$(TOPOLOGY)" || { echo "make rehearse needs TOPOLOGY=<file> (ansible-playbook certops.microsoft.export_topology writes one)"; exit 2; }
+	tools/rehearse.sh "$(TOPOLOGY)" "$(VARS)"
+
+# The lab as a wheel (certops-lab, entry point certops-lab) in dist/, for rehearsals where the collection is installed.
+lab-wheel: bootstrap
+	tools/build-lab-wheel.sh $(PY) dist
 
 test: bootstrap changelog-lint lint sanity units integration
 

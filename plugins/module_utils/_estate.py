@@ -74,9 +74,10 @@ def expiry_findings(not_after: datetime.datetime, now: datetime.datetime, warn_d
 
 
 def der_facts(der_base64: str) -> dict:
-    """thumbprint, subject and not_after (a datetime) of a certificate as the reads carry it (base64 DER)."""
+    """thumbprint, subject, not_before and not_after (datetimes) of a certificate as the reads carry it (base64 DER)."""
     certificate = der_certificate(base64.b64decode(der_base64), "a certificate the product read")
-    return {"thumbprint": thumbprint(certificate), "subject": name_text(certificate, "subject"), "not_after": validity(certificate)[1]}
+    not_before, not_after = validity(certificate)
+    return {"thumbprint": thumbprint(certificate), "subject": name_text(certificate, "subject"), "not_before": not_before, "not_after": not_after}
 
 
 def der_row(product: str, role: str, der_base64: str, now: datetime.datetime, warn_days: int, **where) -> dict:

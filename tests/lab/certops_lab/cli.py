@@ -23,6 +23,7 @@ from certops_lab.contracts import FAULT_KINDS
 from certops_lab.faults import FaultError
 from certops_lab.graph.faults import GRAPH_FAULT_KINDS, GraphFaultError
 from certops_lab.issuing import issue_pfx
+from certops_lab.rehearsal import write_twin_variables
 from certops_lab.topology import TopologyError, load_topology
 
 PID_FILE = "pid"
@@ -211,6 +212,11 @@ def command_issue(args) -> int:
     return 0
 
 
+def command_twin_vars(args) -> int:
+    print(write_twin_variables(args.state_dir, args.source, args.dest))
+    return 0
+
+
 # --- argument parsing -------------------------------------------------------------------------
 def _state_dir(parser) -> None:
     parser.add_argument("--state-dir", required=True, help="directory holding the lab's state, inventory and CA")
@@ -260,7 +266,11 @@ def _query_commands(commands) -> None:
     issue.add_argument("--days", type=int, default=365)
     issue.add_argument("--dns-name", action="append", default=[])
     issue.set_defaults(run=command_issue)
-    for parser in (state, clock, fault, audit, violations, calls, issue, *_entra_commands(commands)):
+    twin = commands.add_parser("twin-vars", help="a rehearsal's variables: yours, with the twin's thumbprints, groups and Graph (docs/rehearsal.md)")
+    twin.add_argument("source", help="your rotation variables (YAML or JSON; '' for none)")
+    twin.add_argument("dest", help="where to write the rehearsal's variables (JSON, mode 0600)")
+    twin.set_defaults(run=command_twin_vars)
+    for parser in (state, clock, fault, audit, violations, calls, issue, twin, *_entra_commands(commands)):
         _state_dir(parser)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+from typing import Optional
 
 from certops_lab import invariants
 from certops_lab.clock import DEFAULT_START, parse_instant, parse_offset
@@ -57,11 +58,13 @@ def _issue_or_copy(spec, index: int, entry: dict, ca, now, issued: dict) -> tupl
     return issued[entry["copy_of"]]
 
 
-def _add_host(estate: Estate, spec, ca, references: dict, issued: dict) -> None:
+def _add_host(estate: Estate, spec, ca, references: dict, issued: dict, sources: dict) -> None:
     host = estate.add_host(spec.name, roles=list(spec.roles), user=spec.username)
     for index, entry in enumerate(spec.certificates):
         pair = _issue_or_copy(spec, index, entry, ca, estate.clock, issued)
         thumbprint = _place_certificate(host, entry, pair)
+        if entry.get("source_thumbprint"):
+            sources[entry["source_thumbprint"].upper()] = thumbprint
         if entry.get("id"):
             if entry["id"] in references:
                 raise TopologyError(f"hosts.{spec.name}.certificates.{index}.id: {entry['id']!r} is used twice: give each certificate its own id")
@@ -115,12 +118,13 @@ def start_instant(clock) -> datetime.datetime:
     return parse_instant(clock)
 
 
-def build_estate(topology, ca) -> Estate:
-    """A new Estate for ``topology``; certificates are issued by ``ca`` relative to the topology clock."""
+def build_estate(topology, ca, sources: Optional[dict] = None) -> Estate:
+    """A new Estate for ``topology``; certificates are issued by ``ca`` relative to the topology clock. ``sources``
+    receives {source_thumbprint: the lab's thumbprint} of an exported twin's certificates."""
     estate = Estate(clock=start_instant(topology.clock))
     references: dict = {}
     issued: dict = {}
     for spec in topology.hosts.values():
-        _add_host(estate, spec, ca, references, issued)
+        _add_host(estate, spec, ca, references, issued, {} if sources is None else sources)
     _build_products(estate, resolve_references(topology.products, references))
     return estate

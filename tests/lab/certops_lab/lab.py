@@ -40,6 +40,7 @@ from certops_lab.topology import Topology, TopologyError
 from certops_lab.wsman import LabServer
 
 INVENTORY_FILE = "inventory.yml"
+TWIN_THUMBPRINTS_FILE = "twin-thumbprints.json"   # {real thumbprint: the twin's}, for an exported topology
 CA_FILE = "lab-ca.pem"
 PORTS_FILE = "ports.json"
 CLOCK_HOST = "clock"
@@ -104,8 +105,11 @@ class LabInstance:
                 raise TopologyError(f"state dir {self.state_dir} holds another estate (no host {', '.join(missing)}): "
                                     "use the topology it was started with, or a fresh --state-dir")
             return runtime
-        runtime = EstateRuntime(build_estate(self.topology, self.ca), self.state_dir)
+        sources: dict = {}
+        runtime = EstateRuntime(build_estate(self.topology, self.ca, sources), self.state_dir)
         runtime.save()
+        with open(os.path.join(self.state_dir, TWIN_THUMBPRINTS_FILE), "w", encoding="utf-8") as handle:
+            json.dump(sources, handle, indent=1, sort_keys=True)
         return runtime
 
     def _previous_ports(self) -> dict:

@@ -22,6 +22,7 @@ Topology (the ``sharepoint`` list under ``products:``, handed over by ``from_top
         - name: sp                                   # farm name, unique among SharePoint farms
           hosts: [sp01, sp02]                        # inventory hosts of the farm
           realm: 8b9e1f4e-...                         # optional; default derived from the name
+          farm_id: 0dbe5004-...                       # optional; default derived from the name (a twin keeps the real one)
           workflow_farm: wfm                         # the products.wfm farm registered here
           farm_account: LAB\\sp-farm                  # optional: SharePoint cmdlets then work only
                                                      # under become as this account (double hop)
@@ -199,7 +200,7 @@ def farm_from_entry(entry: dict, estate, workflow_farms: dict) -> SharePointFarm
     if entry["workflow_farm"] not in workflow_farms:
         raise ValueError(f"{label}: workflow_farm {entry['workflow_farm']!r} is not a products.wfm farm")
     farm = SharePointFarm(name=entry["name"], hosts=list(entry["hosts"]), realm=entry.get("realm") or default_realm(entry["name"]),
-                          workflow_farm=entry["workflow_farm"], farm_account=entry.get("farm_account", ""))
+                          workflow_farm=entry["workflow_farm"], farm_account=entry.get("farm_account", ""), id=entry.get("farm_id", ""))
     registered = {"name": WORKFLOW_PRINCIPAL, "is_self_issuer": True, "certificate": workflow_farms[farm.workflow_farm].current}
     for issuer in entry.get("issuers", [registered]):
         farm.new_issuer(issuer["name"], certificate_der(estate, issuer["certificate"], label),
