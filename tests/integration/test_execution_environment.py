@@ -36,3 +36,11 @@ def test_ansible_builder_creates_a_context_with_the_collection_a_public_base_and
     assert {"name": f"collections/certops-microsoft-{galaxy_version()}.tar.gz", "type": "file"} in requirements["collections"]
     bindep = (tmp_path / "context" / "_build" / "bindep.txt").read_text(encoding="utf-8")
     assert "krb5-devel [compile platform:rpm]" in bindep and "python3.11-devel [compile platform:rpm]" in bindep
+
+
+def test_the_execution_environment_requires_the_ansible_windows_floor_galaxy_declares():
+    with open(os.path.join(REPO_ROOT, "galaxy.yml"), encoding="utf-8") as handle:
+        declared = yaml.safe_load(handle)["dependencies"]["ansible.windows"]
+    with open(os.path.join(REPO_ROOT, "execution-environment.yml"), encoding="utf-8") as handle:
+        collections = yaml.safe_load(handle)["dependencies"]["galaxy"]["collections"]
+    assert next(item["version"] for item in collections if item["name"] == "ansible.windows") == declared
