@@ -33,7 +33,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - In check mode nothing is written; RV(changed) says whether the file would change.
+      - In check mode nothing is written; the result says whether the file would change.
 options:
   results:
     description: The registered result of M(certops.microsoft.certificate_inventory) for every host to export, keyed by inventory host name.

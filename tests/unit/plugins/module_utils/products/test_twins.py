@@ -133,8 +133,8 @@ def test_exchange_twin_keeps_servers_services_cng_keys_and_auth_config(recorded)
 def test_d365_twin_keeps_nodes_layout_templates_and_the_applications_certificates(recorded):
     sections, _context = twin(d365_service_fabric_twin, recorded, {"d365_service_fabric_infrastructure_path": "\\\\fs01\\Infrastructure"})
     cluster = sections["service_fabric"]
-    assert cluster["layout"] == "thumbprint" and cluster["nodes"] == {"orch01": {"node_type": "OrchestratorType", "upgrade_domain": "ud0"},
-                                                                       "aos01": {"node_type": "AOSNodeType", "upgrade_domain": "ud1"}}
+    nodes = {"orch01": {"node_type": "OrchestratorType", "upgrade_domain": "ud0"}, "aos01": {"node_type": "AOSNodeType", "upgrade_domain": "ud1"}}
+    assert cluster["layout"] == "thumbprint" and cluster["nodes"] == nodes
     assert set(cluster["d365"]["config_template"]) == {"server", "client", "encipherment", "data_encryption", "data_signing"}
     assert set(cluster["d365"]["applications"]) == {"client", "encipherment", "data_encryption", "data_signing"}
     assert cluster["d365"]["infrastructure_path"] == "\\\\fs01\\Infrastructure"
