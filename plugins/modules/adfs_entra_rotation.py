@@ -71,8 +71,14 @@ options:
       - O(mode=ca). The new token-signing certificate's PFX on the controller; it needs the digitalSignature key usage. Imported on every
         node as a sensitive script parameter, its key readable by the AD FS service account.
     type: path
+  signing_pfx_content:
+    description:
+      - The same PFX as base64 text (C(base64 -w0 file.pfx)), as an AWX credential injects it (C(extensions/awx/credential_types/)).
+      - Read and checked on the controller before any change. Exactly one of O(signing_pfx_path), O(signing_pfx_content) and O(signing_thumbprint).
+      - Never logged or returned.
+    type: str
   signing_pfx_password:
-    description: Password of O(signing_pfx_path). Never logged or returned.
+    description: Password of O(signing_pfx_path) or O(signing_pfx_content). Never logged or returned.
     type: str
   signing_thumbprint:
     description: O(mode=ca). Thumbprint of a new token-signing certificate already installed on every node with a key the AD FS service account reads.
@@ -80,8 +86,14 @@ options:
   decrypting_pfx_path:
     description: O(mode=ca). The new token-decrypting certificate's PFX on the controller; it needs the keyEncipherment key usage.
     type: path
+  decrypting_pfx_content:
+    description:
+      - The same PFX as base64 text (C(base64 -w0 file.pfx)), as an AWX credential injects it (C(extensions/awx/credential_types/)).
+      - Read and checked on the controller before any change. Exactly one of O(decrypting_pfx_path), O(decrypting_pfx_content) and O(decrypting_thumbprint).
+      - Never logged or returned.
+    type: str
   decrypting_pfx_password:
-    description: Password of O(decrypting_pfx_path). Never logged or returned.
+    description: Password of O(decrypting_pfx_path) or O(decrypting_pfx_content). Never logged or returned.
     type: str
   decrypting_thumbprint:
     description: O(mode=ca). Thumbprint of a new token-decrypting certificate already installed on every node.

@@ -5,6 +5,7 @@
 cleanup, the snapshot, the relying-party gate and what each phase costs."""
 from __future__ import annotations
 
+import base64
 import glob
 import json
 import os
@@ -124,3 +125,33 @@ def test_stop_after_stage_adds_the_secondary_and_stages_entra_only(estate):
     assert adfs_thumbprints(estate) == {estate.old_signing: True, estate.new_signing: False}
     assert [entra_holds(estate, domain) for domain in DOMAINS] == [(estate.old_signing, estate.new_signing)] * 2
     assert estate.violations() == [] and signins_work(estate)
+
+
+def pfx_as_content(lab) -> dict:
+    """The PFX as an AWX credential injects it (extensions/awx/credential_types/certops_adfs_pfx.yml): base64 text, no file."""
+    with open(lab.pfx_path, "rb") as handle:
+        content = base64.b64encode(handle.read()).decode("ascii")
+    return {"adfs_entra_signing_pfx_path": "", "adfs_entra_signing_pfx_content": content}
+
+
+def test_a_pfx_given_as_base64_content_rotates_and_never_shows(estate):
+    content = pfx_as_content(estate)
+    checked = run_ca(estate, check=True, **content)
+    assert checked.returncode == 0 and mutating(estate.audit()) == [], dump(checked)
+    run = run_ca(estate, **content)
+    assert run.returncode == 0, dump(run)
+    assert primary_thumbprint(estate) == estate.new_signing and estate.violations() == [] and signins_work(estate)
+    secret = content["adfs_entra_signing_pfx_content"]
+    assert secret[:40] not in checked.stdout + run.stdout + run.stderr + json.dumps(estate.audit())
+
+
+def test_a_bad_pfx_content_is_refused_before_any_change_naming_the_variable(estate):
+    run = run_ca(estate, adfs_entra_signing_pfx_path="", adfs_entra_signing_pfx_content="bm90IGEgUEZY")
+    assert run.returncode != 0 and mutating(estate.audit()) == []
+    assert "adfs_entra_signing_pfx_content" in failure_messages(run)
+
+
+def test_a_pfx_path_and_content_together_are_refused(estate):
+    run = run_ca(estate, **{**pfx_as_content(estate), "adfs_entra_signing_pfx_path": estate.pfx_path})
+    assert run.returncode != 0 and mutating(estate.audit()) == []
+    assert "adfs_entra_signing_pfx_path and adfs_entra_signing_pfx_content are set together" in failure_messages(run)

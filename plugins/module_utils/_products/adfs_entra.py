@@ -17,6 +17,7 @@ from __future__ import annotations
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._graph import settings_problems
 from ansible_collections.certops.microsoft.plugins.module_utils._key_access import has_read
+from ansible_collections.certops.microsoft.plugins.module_utils._pfx_input import pfx_given
 from ansible_collections.certops.microsoft.plugins.module_utils._products import adfs_entra_graph as graph
 from ansible_collections.certops.microsoft.plugins.module_utils._products import adfs_entra_inputs as inputs
 from ansible_collections.certops.microsoft.plugins.module_utils._products.adfs_entra_inputs import DECRYPTING, KINDS, SIGNING, VAR
@@ -36,9 +37,11 @@ ARGUMENT_SPEC = {
     "primary": {"type": "str"},
     "domains": {"type": "list", "elements": "str", "default": []},
     "signing_pfx_path": {"type": "path"},
+    "signing_pfx_content": {"type": "str", "no_log": True},
     "signing_pfx_password": {"type": "str", "no_log": True},
     "signing_thumbprint": {"type": "str"},
     "decrypting_pfx_path": {"type": "path"},
+    "decrypting_pfx_content": {"type": "str", "no_log": True},
     "decrypting_pfx_password": {"type": "str", "no_log": True},
     "decrypting_thumbprint": {"type": "str"},
     "min_days_remaining": {"type": "int", "default": 60},
@@ -109,11 +112,11 @@ def group_gates(gates: Gates, params: dict, group: list, play_hosts: list) -> No
 
 def certificate_gates(gates: Gates, params: dict, now) -> dict:
     new = {kind: gates.run(inputs.new_certificate, params, kind, now) for kind in (SIGNING, DECRYPTING)}
-    given = [kind for kind in new if new[kind] is not None or params.get(f"{KINDS[kind]}_pfx_path") or params.get(f"{KINDS[kind]}_thumbprint")]
+    given = [kind for kind in new if new[kind] is not None or pfx_given(params, f"{KINDS[kind]}_") or params.get(f"{KINDS[kind]}_thumbprint")]
     mode = params["mode"]
     if mode == "ca":
-        gates.require(given, f"{VAR}mode=ca rotates to CA-issued certificates: give {VAR}signing_pfx_path or {VAR}signing_thumbprint (and/or "
-                             f"the decrypting ones)")
+        gates.require(given, f"{VAR}mode=ca rotates to CA-issued certificates: give {VAR}signing_pfx_path, {VAR}signing_pfx_content or "
+                             f"{VAR}signing_thumbprint (and/or the decrypting ones)")
     else:
         gates.require(not given, f"a new certificate is given ({', '.join(f'{VAR}{KINDS[kind]}_*' for kind in given)}) but {VAR}mode is {mode}: "
                                  f"AD FS makes its own certificates in that mode; set {VAR}mode=ca to rotate to CA-issued ones")

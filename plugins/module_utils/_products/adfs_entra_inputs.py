@@ -22,9 +22,10 @@ import re
 
 from ansible.module_utils.common.validation import check_type_bool
 
-from ansible_collections.certops.microsoft.plugins.module_utils._certificate import certificate_report, read_certificate_file
+from ansible_collections.certops.microsoft.plugins.module_utils._certificate import certificate_report
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._graph import GraphSettings
+from ansible_collections.certops.microsoft.plugins.module_utils._pfx_input import pfx_bytes, pfx_given, pfx_label, pfx_report
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
 
 VAR = "adfs_entra_"              # the role's variable prefix, named in every message
@@ -85,12 +86,10 @@ def checked_report(report: dict, kind: str, thumbprint: str) -> dict:
 
 
 def from_pfx(params: dict, kind: str, now) -> NewCertificate:
-    infix = KINDS[kind]
-    path = params[f"{infix}_pfx_path"]
-    report = certificate_report({"path": path, "password": params.get(f"{infix}_pfx_password") or None, "policy": policy_of(params, kind, True),
-                                 "purpose": purpose_of(kind)}, now)
+    prefix = f"{KINDS[kind]}_"
+    report = pfx_report(params, prefix, VAR, now, policy=policy_of(params, kind, True), purpose=purpose_of(kind))
     checked_report(report, kind, report["thumbprint"])
-    return NewCertificate(kind, report["thumbprint"], report["public_certificate"], report, path)
+    return NewCertificate(kind, report["thumbprint"], report["public_certificate"], report, pfx_label(params, prefix))
 
 
 def from_installed(certificate: NewCertificate, base64_der: str, params: dict, now) -> NewCertificate:
@@ -102,34 +101,36 @@ def from_installed(certificate: NewCertificate, base64_der: str, params: dict, n
 
 
 def new_certificate(params: dict, kind: str, now):
-    """The new certificate of one type (None when neither its PFX nor its thumbprint is given)."""
+    """The new certificate of one type (None when neither its PFX, as a file or as content, nor its thumbprint is given)."""
     infix = KINDS[kind]
-    pfx, thumbprint = params.get(f"{infix}_pfx_path") or "", str(params.get(f"{infix}_thumbprint") or "").strip()
-    if pfx and thumbprint:
-        raise CertopsError(f"both {VAR}{infix}_pfx_path and {VAR}{infix}_thumbprint are set; give only one of them")
+    thumbprint = str(params.get(f"{infix}_thumbprint") or "").strip()
+    given = pfx_given(params, f"{infix}_") + ([f"{infix}_thumbprint"] if thumbprint else [])
+    if len(given) > 1:
+        raise CertopsError(f"{' and '.join(VAR + name for name in given)} are set together; give only one of them")
     if thumbprint:
         try:
             return NewCertificate(kind, normalize_thumbprint(thumbprint))
         except CertopsError as error:
             raise CertopsError(f"{VAR}{infix}_thumbprint: {error}") from None
-    return from_pfx(params, kind, now) if pfx else None
+    return from_pfx(params, kind, now) if given else None
 
 
 def pfx_secrets(params: dict, document: dict) -> dict:
-    """The PFX files as base64 and their passwords, for the steps that import them; each must still hold its planned certificate."""
+    """The PFXs as base64 and their passwords, for the steps that import them; each must still hold its planned certificate."""
     secrets = {}
     for kind, infix in KINDS.items():
         planned = document["inputs"]["new"].get(infix) or {}
         if planned.get("source") != "pfx":
             continue
-        path, password = params.get(f"{infix}_pfx_path") or "", params.get(f"{infix}_pfx_password") or ""
-        if not path:
-            raise CertopsError(f"apply: the plan imports the {kind.lower()} certificate from a PFX: give {VAR}{infix}_pfx_path again")
-        report = certificate_report({"path": path, "password": password or None})
+        if not pfx_given(params, f"{infix}_"):
+            raise CertopsError(f"apply: the plan imports the {kind.lower()} certificate from a PFX: give {VAR}{infix}_pfx_path "
+                               f"(or {VAR}{infix}_pfx_content) again")
+        report = pfx_report(params, f"{infix}_", VAR)
         if report["thumbprint"] != planned["thumbprint"]:
-            raise CertopsError(f"the PFX {path} now holds certificate {report['thumbprint']}, not {planned['thumbprint']} as when the plan "
-                               "was made; plan again")
-        secrets.update({f"{infix}_pfx": base64.b64encode(read_certificate_file(path)).decode("ascii"), f"{infix}_pfx_password": password})
+            raise CertopsError(f"the PFX {pfx_label(params, infix + '_')} now holds certificate {report['thumbprint']}, not "
+                               f"{planned['thumbprint']} as when the plan was made; plan again")
+        secrets.update({f"{infix}_pfx": base64.b64encode(pfx_bytes(params, f"{infix}_")).decode("ascii"),
+                        f"{infix}_pfx_password": params.get(f"{infix}_pfx_password") or ""})
     return secrets
 
 

@@ -17,8 +17,9 @@ import dataclasses
 
 from ansible.module_utils.common.validation import check_type_bool
 
-from ansible_collections.certops.microsoft.plugins.module_utils._certificate import certificate_report, decode_text_input, read_certificate_file
+from ansible_collections.certops.microsoft.plugins.module_utils._certificate import certificate_report
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._pfx_input import pfx_bytes, pfx_label, pfx_report
 from ansible_collections.certops.microsoft.plugins.module_utils._key_access import checked_accounts
 from ansible_collections.certops.microsoft.plugins.module_utils._sp_trust import registered_issuer_name
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
@@ -49,29 +50,12 @@ def policy_refusal(thumbprint: str, violations: list) -> str:
     return f"the new certificate {thumbprint} cannot sign Workflow Manager's tokens: {reasons}"
 
 
-def pfx_source(params: dict) -> dict:
-    """Where the PFX is: a file on the controller (``path``) or base64 text, as an AWX credential injects it (``content``)."""
-    if params.get("pfx_content"):
-        return {"content": params["pfx_content"]}
-    return {"path": params["pfx_path"]}
-
-
-def pfx_report(params: dict, now=None, **checks) -> dict:
-    """certificate_info's report of the PFX; an unreadable PFX names the variable it came from."""
-    source = pfx_source(params)
-    try:
-        return certificate_report({**source, "password": params.get("pfx_password") or None, **checks}, now)
-    except CertopsError as error:
-        variable = "pfx_content" if "content" in source else "pfx_path"
-        raise CertopsError(f"{VAR}{variable}: {error}") from None
-
-
 def from_pfx(params: dict, now) -> NewCertificate:
     """The PFX read on the controller, its leaf checked against the policy."""
-    report = pfx_report(params, now, policy=policy_of(params, True), purpose=PURPOSE)
+    report = pfx_report(params, "", VAR, now, policy=policy_of(params, True), purpose=PURPOSE)
     if report["violations"]:
         raise CertopsError(policy_refusal(report["thumbprint"], report["violations"]))
-    return NewCertificate(report["thumbprint"], report["public_certificate"], report, params.get("pfx_path") or "(content)")
+    return NewCertificate(report["thumbprint"], report["public_certificate"], report, pfx_label(params))
 
 
 def from_installed(certificate: NewCertificate, base64_der: str, params: dict, now) -> NewCertificate:
@@ -113,14 +97,9 @@ def checked_options(params: dict) -> dict:
             "service_account": checked_accounts([params["service_account"]])[0], "service_uri": params["service_uri"]}
 
 
-def pfx_bytes(params: dict) -> bytes:
-    source = pfx_source(params)
-    return decode_text_input(source["content"]) if "content" in source else read_certificate_file(source["path"])
-
-
 def pfx_secrets(params: dict, thumbprint: str) -> dict:
     """The PFX as base64 and its password, for the steps that import it; it must still hold ``thumbprint``."""
-    report = pfx_report(params)
+    report = pfx_report(params, "", VAR)
     if report["thumbprint"] != thumbprint:
         raise CertopsError(f"the PFX now holds certificate {report['thumbprint']}, not {thumbprint} as when the plan was made; plan again")
     return {"pfx": base64.b64encode(pfx_bytes(params)).decode("ascii"), "pfx_password": params.get("pfx_password") or ""}
