@@ -51,8 +51,14 @@ options:
     description: The new certificates by role as PFX files on the controller; placed on every node when O(place_certificates).
     type: dict
     default: {}
+  pfx_contents:
+    description:
+      - The new certificates by role as base64 PFX text (C(base64 -w0 file.pfx)), as an AWX credential injects them; a role is given
+        here or in O(pfx_files), never both. Read and checked on the controller before any change. Never logged or returned.
+    type: dict
+    default: {}
   pfx_password:
-    description: Password of the PFX files. Never logged or returned.
+    description: Password of the PFX files or contents. Never logged or returned.
     type: str
   config_template:
     description: A ConfigTemplate.xml on the controller naming the new certificates (else the one in O(infrastructure_path) is read).

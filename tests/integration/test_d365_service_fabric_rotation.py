@@ -5,6 +5,7 @@
 the job, the second run, cleanup; thumbprint-based and common-name-based clusters."""
 from __future__ import annotations
 
+import base64
 import os
 
 import pytest
@@ -165,3 +166,38 @@ def test_pfx_certificates_are_placed_on_every_node_with_key_access_before_the_ro
     seen = run.stdout + run.stderr + again.stdout + again.stderr + files_text(lab.state_dir)
     assert [secret for secret in secrets_of(placing) if secret in seen] == []
     print(f"\n{cluster(lab).layout} with placement: executions per host {calls_per_host(lab.audit()[:before])}")
+
+
+def as_contents(placing: dict) -> dict:
+    """The same PFXs as an AWX credential injects them (extensions/awx/credential_types/certops_d365_pfx.yml): base64 text."""
+    contents = {}
+    for role, path in placing["d365_service_fabric_pfx_files"].items():
+        with open(path, "rb") as handle:
+            contents[role] = base64.b64encode(handle.read()).decode("ascii")
+    return {**placing, "d365_service_fabric_pfx_files": {}, "d365_service_fabric_pfx_contents": contents}
+
+
+def test_pfx_certificates_given_as_base64_contents_are_placed_and_never_show(lab, tmp_path):
+    placing = as_contents(new_certificates_as_pfx_files(lab, tmp_path))
+    checked = rotate(lab, check=True, **placing)
+    assert checked.returncode == 0 and mutating(lab.audit()) == [], dump(checked)
+    run = rotate(lab, **placing)
+    assert run.returncode == 0 and plan_document(run)["status"] == "manual_gate" and lab.violations() == [], dump(run)
+    assert all(lab.instance.runtime.estate.hosts[host].store("LocalMachine", "My").get(thumbprint) is not None
+               for host in HOSTS for thumbprint in new_thumbprints(lab).values())
+    seen = checked.stdout + run.stdout + run.stderr + files_text(lab.state_dir)
+    assert [text[:80] for text in placing["d365_service_fabric_pfx_contents"].values() if text[:80] in seen] == []
+
+
+def test_a_bad_pfx_content_is_refused_before_any_change_naming_the_role(lab, tmp_path):
+    placing = as_contents(new_certificates_as_pfx_files(lab, tmp_path))
+    placing["d365_service_fabric_pfx_contents"]["client"] = "bm90IGEgUEZY"
+    run = rotate(lab, **placing)
+    assert run.returncode != 0 and mutating(lab.audit()) == [] and "d365_service_fabric_pfx_contents.client" in failure_messages(run)
+
+
+def test_one_role_given_as_a_file_and_as_content_is_refused(lab, tmp_path):
+    placing = new_certificates_as_pfx_files(lab, tmp_path)
+    both = {**placing, "d365_service_fabric_pfx_contents": as_contents(placing)["d365_service_fabric_pfx_contents"]}
+    run = rotate(lab, **both)
+    assert run.returncode != 0 and mutating(lab.audit()) == [] and "both give client" in failure_messages(run)

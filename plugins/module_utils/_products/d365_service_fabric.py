@@ -50,6 +50,7 @@ ARGUMENT_SPEC = {
     "group": {"type": "str", "default": "sf_node"},
     "certificates": {"type": "dict", "default": {}},
     "pfx_files": {"type": "dict", "default": {}},
+    "pfx_contents": {"type": "dict", "default": {}, "no_log": True},
     "pfx_password": {"type": "str", "no_log": True},
     "config_template": {"type": "path"},
     "place_certificates": {"type": "bool", "default": False},
@@ -176,7 +177,8 @@ def input_gates(gates: Gates, params: dict, hosts: list, play_hosts: list, now) 
                   f"{VAR}watch_interval_seconds and {VAR}watch_timeout_seconds must be positive")
     reports = gates.run(inputs.pfx_reports, params, now) or {}
     gates.require(not reports or params["place_certificates"],
-                  f"{VAR}pfx_files is given but {VAR}place_certificates is false; set it to true to place the PFX certificates on every node")
+                  f"{VAR}pfx_files or {VAR}pfx_contents is given but {VAR}place_certificates is false; set it to true to place the PFX "
+                  "certificates on every node")
     gates.run(inputs.given_thumbprints, params)
     gates.run(inputs.template_thumbprints, params)
     accounts = gates.run(checked_accounts, params["service_accounts"]) if params["service_accounts"] else []

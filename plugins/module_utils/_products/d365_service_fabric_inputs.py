@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import base64
 
-from ansible_collections.certops.microsoft.plugins.module_utils._certificate import certificate_report, read_certificate_file
+from ansible_collections.certops.microsoft.plugins.module_utils._certificate import certificate_report
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
+from ansible_collections.certops.microsoft.plugins.module_utils._pfx_input import pfx_bytes, pfx_label, pfx_source
 from ansible_collections.certops.microsoft.plugins.module_utils._products import d365_config_template as template
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
 
@@ -49,17 +50,31 @@ def given_thumbprints(params: dict) -> dict:
     return found
 
 
+def pfx_views(params: dict) -> dict:
+    """{role: {pfx_path or pfx_content, pfx_password}}: each role's PFX as a file on the controller or as base64 text
+    (an AWX credential), never both."""
+    files, contents = role_names(params.get("pfx_files"), "pfx_files"), role_names(params.get("pfx_contents"), "pfx_contents")
+    both = sorted(set(files) & set(contents))
+    if both:
+        raise CertopsError(f"{VAR}pfx_files and {VAR}pfx_contents both give {', '.join(both)}; give each role's PFX one way")
+    views = {**{role: {"pfx_path": path} for role, path in files.items()}, **{role: {"pfx_content": text} for role, text in contents.items()}}
+    return {role: {**view, "pfx_password": params.get("pfx_password") or ""} for role, view in views.items()}
+
+
+def variable_of(view: dict, role: str) -> str:
+    return f"{VAR}{'pfx_contents' if 'pfx_content' in view else 'pfx_files'}.{role}"
+
+
 def pfx_reports(params: dict, now) -> dict:
-    """{role: certificate report} of every PFX in d365_service_fabric_pfx_files (private key required)."""
+    """{role: certificate report} of every PFX in d365_service_fabric_pfx_files or _pfx_contents (private key required)."""
     reports = {}
-    for role, path in role_names(params.get("pfx_files"), "pfx_files").items():
+    for role, view in pfx_views(params).items():
         try:
-            report = certificate_report({"path": path, "password": params.get("pfx_password") or None,
-                                         "policy": {"require_private_key": True}}, now)
+            report = certificate_report({**pfx_source(view), "password": view["pfx_password"] or None, "policy": {"require_private_key": True}}, now)
         except CertopsError as error:
-            raise CertopsError(f"{VAR}pfx_files.{role}: {error} (and {VAR}pfx_password)") from None
+            raise CertopsError(f"{variable_of(view, role)}: {error} (and {VAR}pfx_password)") from None
         if report["violations"]:
-            raise CertopsError(f"{VAR}pfx_files.{role} ({path}): {'; '.join(item['reason'] for item in report['violations'])}")
+            raise CertopsError(f"{variable_of(view, role)} ({pfx_label(view)}): {'; '.join(item['reason'] for item in report['violations'])}")
         reports[role] = report
     return reports
 
@@ -125,13 +140,13 @@ def other_certificate_refusals(params: dict, now) -> list:
 
 
 def pfx_secrets(params: dict, reports: dict, roles: list) -> dict:
-    """{pfx_<role>: base64 PFX, pfx_password} for the steps that import them; each file must still hold the planned certificate."""
+    """{pfx_<role>: base64 PFX, pfx_password} for the steps that import them; each must still hold the planned certificate."""
     secrets = {"pfx_password": params.get("pfx_password") or ""}
-    files = role_names(params.get("pfx_files"), "pfx_files")
+    views = pfx_views(params)
     for role in roles:
-        report = certificate_report({"path": files[role], "password": params.get("pfx_password") or None})
+        report = certificate_report({**pfx_source(views[role]), "password": views[role]["pfx_password"] or None})
         if report["thumbprint"] != reports[role]:
-            raise CertopsError(f"the PFX {files[role]} now holds {report['thumbprint']}, not {reports[role]} as when the plan was made; "
-                               "plan again")
-        secrets[f"pfx_{role}"] = base64.b64encode(read_certificate_file(files[role])).decode("ascii")
+            raise CertopsError(f"the PFX {pfx_label(views[role])} now holds {report['thumbprint']}, not {reports[role]} as when the plan was "
+                               "made; plan again")
+        secrets[f"pfx_{role}"] = base64.b64encode(pfx_bytes(views[role])).decode("ascii")
     return secrets

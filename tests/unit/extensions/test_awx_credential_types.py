@@ -30,8 +30,8 @@ def role_options() -> set:
     return options
 
 
-def test_there_are_pfx_credential_types_for_wfm_and_adfs_and_a_graph_one():
-    assert [os.path.basename(path) for path in TYPES] == ["certops_adfs_pfx.yml", "certops_graph.yml", "certops_pfx.yml"]
+def test_there_are_pfx_credential_types_for_wfm_adfs_and_d365_and_a_graph_one():
+    assert [os.path.basename(path) for path in TYPES] == ["certops_adfs_pfx.yml", "certops_d365_pfx.yml", "certops_graph.yml", "certops_pfx.yml"]
 
 
 @pytest.mark.parametrize("path", TYPES, ids=os.path.basename)
