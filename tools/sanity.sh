@@ -3,9 +3,10 @@
 # ansible-test must run inside .../ansible_collections/certops/microsoft and resolves its working
 # directory through symlinks, so it runs in a fresh copy of the files git would track.
 # Tests that cannot run on these machines are skipped here by name, each with its reason:
-#   pslint: needs pwsh (PowerShell 7), which no registry we can reach provides. The collection
-#           ships no .ps1 modules; its .ps1 scripts are parsed with tree-sitter-powershell and
-#           checked against tests/cmdlet_catalog.yml by the unit tests instead.
+#   pslint: needs pwsh (PowerShell 7), which no registry we can reach provides. The collection's
+#           .ps1 scripts and its one .ps1 module (plugins/modules/win_read_script.ps1) are parsed
+#           with tree-sitter-powershell and checked against tests/cmdlet_catalog.yml by the unit
+#           tests instead.
 set -euo pipefail
 python=$1 tree=$2 pyver=$3
 repo=$(cd "$(dirname "$0")/.." && pwd)

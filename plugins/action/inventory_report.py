@@ -22,7 +22,8 @@ FILE_MODE = 0o644
 DIRECTORY_MODE = 0o755
 
 ARGUMENT_SPEC = {
-    "results": {"type": "dict", "required": True},
+    "results": {"type": "dict"},
+    "results_from": {"type": "str"},
     "dest": {"type": "path", "required": True},
     "formats": {"type": "list", "elements": "str", "choices": sorted(REPORT_FORMATS), "default": sorted(REPORT_FORMATS)},
 }
@@ -84,27 +85,37 @@ def write_reports(directory: str, texts: dict, check_mode: bool) -> tuple:
     return changed, paths
 
 
+def registered_results(task_vars: dict, name: str) -> dict:
+    """Every play host's variable ``name`` (its registered certificate_inventory result), taken as
+    stored: a registered result holds data only, and rendering it would walk every certificate of
+    every host (most of this task's time at 200 hosts)."""
+    hostvars = task_vars.get("hostvars") or {}
+    return {host: hostvars.raw_get(host).get(name) for host in task_vars.get("ansible_play_hosts_all") or []}
+
+
 class ActionModule(CertopsActionBase):
     """certops.microsoft.inventory_report"""
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
+    VALIDATION_RULES = {"mutually_exclusive": [["results", "results_from"]], "required_one_of": [["results", "results_from"]]}
     # The task host is never contacted (ansible-core then starts no persistent connection for it).
     _requires_connection = False
 
-    def validated_arguments(self) -> dict:
+    def task_arguments(self, task_vars: dict) -> dict:
+        args = self._task.args
+        if args.get("results_from") and "results" not in args:
+            completed = {key: value for key, value in args.items() if key != "results_from"}
+            return dict(completed, results=registered_results(task_vars, args["results_from"]))
+        return args
+
+    def validated_arguments(self, args: dict) -> dict:
         """The base's validation with ``results`` set aside when it is a dict: the validator deep-copies
         every value, which for the certificates of a few hundred hosts cost more than the rest of the
         task. The action only reads them, so they are handed over as given."""
-        given = self._task.args
-        results = given.get("results")
+        results = args.get("results")
         if not isinstance(results, dict):
-            return super().validated_arguments()
-        self._task.args = dict(given, results={})
-        try:
-            params = super().validated_arguments()
-        finally:
-            self._task.args = given
-        return dict(params, results=results)
+            return super().validated_arguments(args)
+        return dict(super().validated_arguments(dict(args, results={})), results=results)
 
     def perform(self, params: dict, task_vars: dict) -> dict:
         estate = estate_inventory(params["results"])

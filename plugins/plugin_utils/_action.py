@@ -6,7 +6,8 @@
 A subclass declares ``ARGUMENT_SPEC`` (exactly what its doc-only module documents), optionally
 ``VALIDATION_RULES`` (``mutually_exclusive``, ``required_if``, ...), and implements
 ``perform(params, task_vars) -> dict``. The base validates the task arguments, runs certops
-scripts through ``ansible.windows.win_powershell``, turns a failed script and any
+scripts through ``ansible.windows.win_powershell`` (or, for scripts that only read, the
+collection's lean ``win_read_script``), turns a failed script and any
 ``CertopsError`` into ``failed`` with one ``msg``, and masks every secret (``no_log`` options
 and sensitive script parameters) in what the task returns.
 """
@@ -23,6 +24,9 @@ from ansible_collections.certops.microsoft.plugins.module_utils._errors import C
 from ansible_collections.certops.microsoft.plugins.plugin_utils._scripts import load_script
 
 WIN_POWERSHELL = "ansible.windows.win_powershell"
+# The collection's lean runner for scripts that only read (plugins/modules/win_read_script.ps1):
+# it ships Ansible.Basic alone where win_powershell ships four module utils and its own 38 KB.
+READ_RUNNER = "certops.microsoft.win_read_script"
 
 
 def error_record_message(record: dict) -> str:
@@ -41,6 +45,11 @@ def script_failure_message(name: str, reply: dict) -> str:
     # Windows messages end in CRLF and wrap; one line reads better in a task result.
     reasons = [" ".join(reason.split()) for reason in reasons if reason and reason.strip()]
     return f"certops script {name} failed on the target: {'; '.join(reasons) or 'it returned no error record'}"
+
+
+def reply_warnings(reply: dict) -> list:
+    """The script's warnings: win_powershell's ``warning`` stream, or the read runner's module warnings."""
+    return [str(warning) for warning in (reply.get("warning") or reply.get("warnings") or [])]
 
 
 def single_output(reply: dict, script: str) -> dict:
@@ -80,6 +89,8 @@ class CertopsActionBase(ActionBase):
     ARGUMENT_SPEC: dict = {}
     VALIDATION_RULES: dict = {}
     SCRIPT_OUTPUT_DEPTH: int | None = None
+    # READ_RUNNER for actions whose scripts only read and take no secret.
+    SCRIPT_RUNNER: str = WIN_POWERSHELL
     _supports_async = False
 
     def __init__(self, *args, **kwargs):
@@ -95,16 +106,21 @@ class CertopsActionBase(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp  # has had no effect since ansible-core 2.5; kept for the ActionBase signature
         try:
-            result.update(self.perform(self.validated_arguments(), task_vars or {}))
+            task_vars = task_vars or {}
+            result.update(self.perform(self.validated_arguments(self.task_arguments(task_vars)), task_vars))
         except CertopsError as err:
             result.update(failed=True, msg=str(err))
         if self._script_warnings:
             result["warnings"] = list(result.get("warnings") or []) + self._script_warnings
         return remove_values(result, self._secrets) if self._secrets else result
 
-    def validated_arguments(self) -> dict:
-        """Task arguments checked and completed against ARGUMENT_SPEC (defaults, types, rules)."""
-        outcome = ArgumentSpecValidator(self.ARGUMENT_SPEC, **self.VALIDATION_RULES).validate(self._task.args)
+    def task_arguments(self, task_vars: dict) -> dict:  # pylint: disable=unused-argument
+        """The arguments to validate: the task's, unless an action completes them from variables."""
+        return self._task.args
+
+    def validated_arguments(self, args: dict) -> dict:
+        """``args`` checked and completed against ARGUMENT_SPEC (defaults, types, rules)."""
+        outcome = ArgumentSpecValidator(self.ARGUMENT_SPEC, **self.VALIDATION_RULES).validate(args)
         # ValidationResult exposes the no_log values only as _no_log_values (as AnsibleModule uses it).
         self._secrets.update(outcome._no_log_values)  # pylint: disable=protected-access
         if outcome.error_messages:
@@ -119,11 +135,13 @@ class CertopsActionBase(ActionBase):
         """Run certops script ``name`` on the target; return win_powershell's result
         (``output``, ``result``, ``changed``, ``diff``). A failed script raises CertopsError."""
         secrets = secrets or {}
+        if self.SCRIPT_RUNNER != WIN_POWERSHELL and any(value is not None for value in secrets.values()):
+            raise CertopsError(f"certops script {name}: {self.SCRIPT_RUNNER} takes no secret parameters; run it through {WIN_POWERSHELL}")
         self._secrets.update(value for value in secrets.values() if isinstance(value, str) and value)
         reply = self._execute_module(
-            module_name=WIN_POWERSHELL, module_args=script_arguments(name, parameters or {}, secrets, self.SCRIPT_OUTPUT_DEPTH), task_vars=task_vars
+            module_name=self.SCRIPT_RUNNER, module_args=script_arguments(name, parameters or {}, secrets, self.SCRIPT_OUTPUT_DEPTH), task_vars=task_vars
         )
-        self._script_warnings.extend(reply.get("warning") or [])
+        self._script_warnings.extend(reply_warnings(reply))
         if reply.get("failed"):
             raise CertopsError(script_failure_message(name, reply))
         return reply

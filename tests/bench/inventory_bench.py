@@ -11,7 +11,8 @@ turns (win_ping, inventory, then the others asked for) ``--runs`` times on one l
 are medians. ``--baseline-rev`` also runs the inventory playbook as it was at that git revision
 (with its templates; the collection's code is this checkout's), so that before and after are
 measured side by side. ``--breakdown`` adds the inventory's parts as plays of their own: the
-inventory script through ansible.windows.win_powershell without the action around it, and the
+inventory script through certops.microsoft.win_read_script (what the action uses) and through
+ansible.windows.win_powershell (what it used before), each without the action around it, and the
 certificate_inventory task without the report, so that the difference to win_ping can be put
 down to the script's transport, the action's parsing and the report. The reports go to the
 bench's temporary directory. It is a script, not a test: figures are printed (JSON), not asserted.
@@ -106,9 +107,10 @@ def breakdown_plays(workdir: str) -> dict:
 
     with open(PLAYBOOK, encoding="utf-8") as handle:
         inventory_task = yaml.safe_load(handle)[0]["tasks"][0]
-    script = {"ansible.windows.win_powershell": {"script": load_script("windows_certificate_inventory"),
-                                                 "parameters": {"StoreLocation": ["LocalMachine"], "StoreName": ["My", "Root", "CA"]}}}
-    return {"win_powershell_script_only": (task_playbook(os.path.join(workdir, "script.yml"), script), ()),
+    arguments = {"script": load_script("windows_certificate_inventory"),
+                 "parameters": {"StoreLocation": ["LocalMachine"], "StoreName": ["My", "Root", "CA"]}}
+    return {"win_powershell_script_only": (task_playbook(os.path.join(workdir, "script.yml"), {"ansible.windows.win_powershell": arguments}), ()),
+            "read_runner_script_only": (task_playbook(os.path.join(workdir, "runner.yml"), {"certops.microsoft.win_read_script": arguments}), ()),
             "certificate_inventory_only": (task_playbook(os.path.join(workdir, "read.yml"), inventory_task), ())}
 
 

@@ -35,6 +35,9 @@ def lab_topology() -> dict:
         topology["hosts"][host]["certificates"][0]["exportable"] = False
     topology["hosts"]["ntlm01"]["certificates"] = [
         {"subject": "CN=ntlm01.lab.test | pipe", "not_after": "+90d", "exportable": True},
+        # A key only its service account may open: the script warns and the inventory goes on.
+        {"subject": "CN=locked.lab.test", "not_after": "+90d", "key_type": "ecdsa", "acl": ["LAB\\svc-locked"],
+         "key_storage": "user"},
         {"subject": "CN=Lab Root Copy", "store_name": "Root", "self_signed": True, "private_key": False, "not_after": "+3000d"},
     ]
     return topology
@@ -196,3 +199,28 @@ def test_a_fault_on_one_host_is_reported_and_a_rerun_converges(lab, kind, messag
     fixed = run_inventory(lab)
     assert [fixed.stats[host]["failures"] + fixed.stats[host]["unreachable"] for host in HOSTS] == [0, 0, 0]
     assert json.loads(read_report(lab, "certificates.json"))["not_inventoried"] == []
+
+
+def test_inventory_runs_the_lean_read_runner_once_per_host(lab):
+    audited = len(lab.audit())
+    run_inventory(lab)
+    records = lab.audit()[audited:]
+    assert sorted(record["host"] for record in records) == list(HOSTS)
+    assert {(record["module"], record["script"]) for record in records} == {("certops.microsoft.win_read_script", "windows_certificate_inventory")}
+
+
+def test_playbook_variables_reach_the_inventory_and_may_hold_templates(lab):
+    extra_vars = {"certops_report_dir": lab.report_dir, "certops_as_of": lab_topology()["clock"], "certops_store_names": ["My"],
+                  "certops_min_days": "{{ 4 + 5 }}"}
+    run = lab.run_playbook(PLAYBOOK, extra_vars=extra_vars)
+    assert run.returncode == 0, run.stdout[-4000:]
+    https = run.results(TASK)["https01"]["certificates"]
+    assert {cert["store_name"] for host in HOSTS for cert in run.results(TASK)[host]["certificates"]} == {"My"}
+    assert [cert["violations"] for cert in https if cert["subject"] == "CN=https01.lab.test"] == [[]]  # 10 days left, 9 required
+
+
+def test_a_key_the_account_cannot_open_is_a_warning_not_a_failure(lab):
+    run = run_inventory(lab)
+    locked = next(cert for cert in run.results(TASK)["ntlm01"]["certificates"] if cert["subject"] == "CN=locked.lab.test")
+    assert (locked["has_private_key"], locked["key_exportable"], locked["key_provider"]) == (True, None, None)
+    assert run.results(TASK)["ntlm01"]["warnings"] == [f"private key of {locked['thumbprint']} could not be opened: Keyset does not exist"]

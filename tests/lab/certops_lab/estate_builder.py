@@ -40,8 +40,8 @@ def _certificate_request(entry: dict, now) -> dict:
 def _place_certificate(host, entry: dict, issued: tuple) -> str:
     certificate, key = issued
     store = host.store(entry.get("store_location", "LocalMachine"), entry.get("store_name", "My"))
-    stored = store.add(certificate, key if entry.get("private_key", True) else None,
-                       exportable=bool(entry.get("exportable", True)), friendly_name=entry.get("friendly_name", ""))
+    stored = store.add(certificate, key if entry.get("private_key", True) else None, exportable=bool(entry.get("exportable", True)),
+                       key_storage=entry.get("key_storage", "machine"), friendly_name=entry.get("friendly_name", ""))
     for account in entry.get("acl", []):
         stored.grant_key_read(account)
     return stored.thumbprint

@@ -27,6 +27,7 @@ from certops_lab.rawcommands import clixml_error, run_raw
 from certops_lab.state import Estate, encode_products
 from certops_lab.twins.powershell import ErrorInfo, terminating_error_result
 from certops_lab.twins.registry import UnhandledException, resolve as resolve_module_name
+from certops_lab.twins.read_script import READ_RUNNER
 from certops_lab.twins.scripts import marker_of
 
 STATE_FILE = "state.json"
@@ -41,9 +42,12 @@ def script_marker(call: ModuleCall) -> Optional[str]:
 
 def cmdlet_error_result(module: str, message: str) -> dict:
     """What the module returns when a cmdlet in it throws: win_powershell reports the script's
-    error record; other modules fail through Ansible.Basic's unhandled-exception handler."""
+    error record, certops' read runner its FailJson; other modules fail through Ansible.Basic's
+    unhandled-exception handler."""
     if module == "ansible.windows.win_powershell":
         return terminating_error_result(ErrorInfo(message))
+    if module == READ_RUNNER:
+        return {"changed": False, "failed": True, "msg": f"the script failed: {message}"}
     return dict(UnhandledException(message).result(), changed=False)
 
 

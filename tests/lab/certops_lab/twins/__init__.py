@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-from certops_lab.twins import certificates, files, modules, powershell, services  # noqa: F401  pylint: disable=unused-import
+from certops_lab.twins import certificates, files, modules, powershell, read_script, services  # noqa: F401  pylint: disable=unused-import
 from certops_lab.twins import registry
 from certops_lab.twins.asynchronous import started_reply
 from certops_lab.twins.internal import run_internal

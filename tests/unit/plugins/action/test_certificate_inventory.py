@@ -1,9 +1,9 @@
 # Copyright: contributors to certops.microsoft
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""certificate_inventory action: win_powershell output replayed through a mocked _execute_module.
+"""certificate_inventory action: read runner output replayed through a mocked _execute_module.
 
-The replies have the shape ansible.windows.win_powershell documents and the output objects the
+The replies have the shape certops.microsoft.win_read_script returns and the output objects the
 shape windows_certificate_inventory.ps1 emits; the certificates are generated here, with a frozen
 clock, so the parsed fields can be checked exactly.
 """
@@ -19,8 +19,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core before 2.19 renders every string; nothing to mark as trusted
+    def trust_as_template(text):
+        return text
+
 from ansible_collections.certops.microsoft.plugins.action import certificate_inventory
-from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import make_action, win_powershell_reply
+from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import make_action, read_runner_reply
 
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.timezone.utc)
 UTC = datetime.timezone.utc
@@ -55,16 +64,17 @@ def script_object(cert, location="LocalMachine", store="My", provider="CSP", exp
             "CspExportable": exportable if provider == "CSP" else None}
 
 
-def run_action(monkeypatch, args, reply, check_mode=False):
-    """(task result, the _execute_module mock) of one run on a frozen clock."""
+def run_action(monkeypatch, args, reply, check_mode=False, variables=None):
+    """(task result, the _execute_module mock) of one run on a frozen clock, with ``variables`` in task_vars."""
     action = make_action(certificate_inventory.ActionModule, args, reply, check_mode, name="certops.microsoft.certificate_inventory")
+    action._templar = Templar(loader=DataLoader(), variables=dict(variables or {}, certops_lab_days=12))
     monkeypatch.setattr(certificate_inventory, "utc_now", lambda: NOW)
-    return action.run(task_vars={"inventory_hostname": "win01"}), action._execute_module
+    return action.run(task_vars={"inventory_hostname": "win01", **(variables or {})}), action._execute_module
 
 
 def test_inventory_returns_every_certificate_with_its_store_facts(monkeypatch):
     web, root = certificate("web.lab.test"), certificate("Lab Root", days_left=3000)
-    reply = win_powershell_reply([script_object(web), script_object(root, store="Root", provider=None)])
+    reply = read_runner_reply([script_object(web), script_object(root, store="Root", provider=None)])
     result = run_action(monkeypatch, {}, reply)[0]
     assert result["changed"] is False and "failed" not in result
     assert result["count"] == 2
@@ -80,7 +90,7 @@ def test_inventory_returns_every_certificate_with_its_store_facts(monkeypatch):
 
 
 def test_inventory_returns_no_transport_or_data_only_fields(monkeypatch):
-    result = run_action(monkeypatch, {}, win_powershell_reply([script_object(certificate("web.lab.test"))]))[0]
+    result = run_action(monkeypatch, {}, read_runner_reply([script_object(certificate("web.lab.test"))]))[0]
     entry = result["certificates"][0]
     for key in ("Certificate", "chain", "certificates", "private_key_matches", "source_format"):
         assert key not in entry
@@ -102,11 +112,11 @@ def test_key_exportable_reads_cng_policy_and_csp_flag(provider, exportable, cng_
     assert certificate_inventory.key_exportable(item) is expected
 
 
-def test_script_runs_through_win_powershell_with_structured_parameters(monkeypatch):
+def test_script_runs_through_the_read_runner_with_structured_parameters(monkeypatch):
     args = {"store_location": ["LocalMachine", "CurrentUser"], "store_names": ["My", "WebHosting"]}
-    execute_module = run_action(monkeypatch, args, win_powershell_reply())[1]
+    execute_module = run_action(monkeypatch, args, read_runner_reply())[1]
     call = execute_module.call_args.kwargs
-    assert call["module_name"] == "ansible.windows.win_powershell"
+    assert call["module_name"] == "certops.microsoft.win_read_script"
     assert call["module_args"]["script"].startswith("# certops-script: windows_certificate_inventory\n")
     assert "# certops-script: windows_certificate_inventory" in call["module_args"]["script"]
     assert call["module_args"]["parameters"] == {"StoreLocation": ["LocalMachine", "CurrentUser"], "StoreName": ["My", "WebHosting"]}
@@ -114,7 +124,7 @@ def test_script_runs_through_win_powershell_with_structured_parameters(monkeypat
 
 
 def test_defaults_read_local_machine_my_root_and_ca(monkeypatch):
-    execute_module = run_action(monkeypatch, {}, win_powershell_reply())[1]
+    execute_module = run_action(monkeypatch, {}, read_runner_reply())[1]
     assert execute_module.call_args.kwargs["module_args"]["parameters"] == {"StoreLocation": ["LocalMachine"], "StoreName": ["My", "Root", "CA"]}
 
 
@@ -124,7 +134,7 @@ def test_defaults_read_local_machine_my_root_and_ca(monkeypatch):
     "3b8f12aa904c1e77620d5a91c4e0338f71b2c904\u00a0",
 ])
 def test_thumbprint_is_normalised_before_it_reaches_the_host(monkeypatch, pasted):
-    execute_module = run_action(monkeypatch, {"thumbprint": pasted}, win_powershell_reply())[1]
+    execute_module = run_action(monkeypatch, {"thumbprint": pasted}, read_runner_reply())[1]
     assert execute_module.call_args.kwargs["module_args"]["parameters"]["Thumbprint"] == "3B8F12AA904C1E77620D5A91C4E0338F71B2C904"
 
 
@@ -133,7 +143,7 @@ def test_thumbprint_is_normalised_before_it_reaches_the_host(monkeypatch, pasted
     ("3B8F12AA904C1E77", "has 16 hex digits, expected 40"),
 ])
 def test_malformed_thumbprint_fails_before_the_host_is_contacted(monkeypatch, pasted, message):
-    result, execute_module = run_action(monkeypatch, {"thumbprint": pasted}, win_powershell_reply())
+    result, execute_module = run_action(monkeypatch, {"thumbprint": pasted}, read_runner_reply())
     assert result["failed"] is True
     assert message in result["msg"]
     assert "Traceback" not in json.dumps(result)
@@ -141,7 +151,7 @@ def test_malformed_thumbprint_fails_before_the_host_is_contacted(monkeypatch, pa
 
 
 def test_check_mode_runs_the_read_and_reports_no_change(monkeypatch):
-    reply = win_powershell_reply([script_object(certificate("web.lab.test"))])
+    reply = read_runner_reply([script_object(certificate("web.lab.test"))])
     result, execute_module = run_action(monkeypatch, {}, reply, check_mode=True)
     assert result["changed"] is False
     assert result["count"] == 1
@@ -153,21 +163,18 @@ def test_action_declares_check_mode_support():
 
 
 def test_script_failure_becomes_one_clear_message(monkeypatch):
-    reply = win_powershell_reply(failed=True, error=[{
-        "output": "Exception calling \"Open\" with \"1\" argument(s): ...\n    + CategoryInfo : NotSpecified",
-        "error_details": None,
-        "exception": {"message": 'Exception calling "Open" with "1" argument(s): "The system cannot find the file specified.\r\n"',
-                      "type": "System.Management.Automation.MethodInvocationException"}}])
+    message = 'the script failed: Exception calling "Open" with "1" argument(s): "The system cannot find the file specified.\r\n"'
+    reply = read_runner_reply(failed=True, msg=message)
     result = run_action(monkeypatch, {"store_names": ["WebHostng"]}, reply)[0]
     assert result["failed"] is True
-    assert result["msg"] == ('certops script windows_certificate_inventory failed on the target: Exception calling "Open" with "1" '
-                             'argument(s): "The system cannot find the file specified. "')
+    assert result["msg"] == ('certops script windows_certificate_inventory failed on the target: the script failed: Exception calling "Open" '
+                             'with "1" argument(s): "The system cannot find the file specified. "')
     assert "certificates" not in result
 
 
 def test_script_warnings_are_passed_on(monkeypatch):
     warning = "private key of 3B8F12AA904C1E77620D5A91C4E0338F71B2C904 could not be opened: Keyset does not exist"
-    result = run_action(monkeypatch, {}, win_powershell_reply([script_object(certificate("web.lab.test"), provider=None)], warning=[warning]))[0]
+    result = run_action(monkeypatch, {}, read_runner_reply([script_object(certificate("web.lab.test"), provider=None)], warnings=[warning]))[0]
     assert result["warnings"] == [warning]
 
 
@@ -182,7 +189,7 @@ def test_script_warnings_are_passed_on(monkeypatch):
     ({"as_of": "next tuesday"}, "'next tuesday' is not an ISO 8601 date"),
 ])
 def test_invalid_options_fail_with_one_clear_message(monkeypatch, args, message):
-    result, execute_module = run_action(monkeypatch, args, win_powershell_reply())
+    result, execute_module = run_action(monkeypatch, args, read_runner_reply())
     assert result["failed"] is True
     assert message in result["msg"]
     execute_module.assert_not_called()
@@ -200,19 +207,19 @@ def test_invalid_options_fail_with_one_clear_message(monkeypatch, args, message)
 ])
 def test_policy_violations_are_reported_per_certificate(monkeypatch, args, cert_args, codes):
     cert = certificate(f"policy-{sorted(cert_args.items())}", **cert_args)
-    result = run_action(monkeypatch, args, win_powershell_reply([script_object(cert)]))[0]
+    result = run_action(monkeypatch, args, read_runner_reply([script_object(cert)]))[0]
     assert [violation["code"] for violation in result["certificates"][0]["violations"]] == codes
 
 
 def test_required_private_key_uses_the_store_fact_not_the_der(monkeypatch):
     cert = certificate("no-key.lab.test")
-    result = run_action(monkeypatch, {"policy": {"require_private_key": True}}, win_powershell_reply([script_object(cert, provider=None)]))[0]
+    result = run_action(monkeypatch, {"policy": {"require_private_key": True}}, read_runner_reply([script_object(cert, provider=None)]))[0]
     assert [violation["code"] for violation in result["certificates"][0]["violations"]] == ["no_private_key"]
 
 
 def test_ec_certificate_with_cng_key_is_parsed(monkeypatch):
     cert = certificate("ec.lab.test", key="ec")
-    result = run_action(monkeypatch, {}, win_powershell_reply([script_object(cert, provider="CNG", exportable=False)]))[0]
+    result = run_action(monkeypatch, {}, read_runner_reply([script_object(cert, provider="CNG", exportable=False)]))[0]
     entry = result["certificates"][0]
     assert (entry["key_type"], entry["key_size"], entry["key_provider"], entry["key_exportable"]) == ("EC", 256, "CNG", False)
 
@@ -225,7 +232,7 @@ def test_ec_certificate_with_cng_key_is_parsed(monkeypatch):
      "certificate AB in LocalMachine\\CA could not be read: "),
 ])
 def test_unreadable_host_output_fails_clearly(monkeypatch, item, message):
-    result = run_action(monkeypatch, {}, win_powershell_reply([item]))[0]
+    result = run_action(monkeypatch, {}, read_runner_reply([item]))[0]
     assert result["failed"] is True
     assert message in result["msg"]
     assert "Traceback" not in json.dumps(result)
@@ -238,7 +245,51 @@ def test_unreadable_host_output_fails_clearly(monkeypatch, item, message):
 ])
 def test_as_of_computes_days_and_violations_at_that_instant(monkeypatch, as_of, days, codes):
     cert = certificate("as-of.lab.test")   # not_after 2027-06-11T12:00:00Z
-    result = run_action(monkeypatch, {"as_of": as_of, "min_days": 30}, win_powershell_reply([script_object(cert)]))[0]
+    result = run_action(monkeypatch, {"as_of": as_of, "min_days": 30}, read_runner_reply([script_object(cert)]))[0]
     entry = result["certificates"][0]
     assert entry["days_remaining"] == days
     assert [violation["code"] for violation in entry["violations"]] == codes
+
+
+def test_settings_from_variables_reads_the_playbook_variables(monkeypatch):
+    variables = {"certops_store_locations": ["CurrentUser"], "certops_store_names": ["My"], "certops_min_days": 250}
+    result, execute_module = run_action(monkeypatch, {"settings_from_variables": True}, read_runner_reply([script_object(certificate("web.lab.test"))]),
+                                        variables=variables)
+    assert execute_module.call_args.kwargs["module_args"]["parameters"] == {"StoreLocation": ["CurrentUser"], "StoreName": ["My"]}
+    assert [violation["code"] for violation in result["certificates"][0]["violations"]] == ["too_little_validity"]
+
+
+def test_settings_from_variables_defaults_min_days_to_30_and_the_stores_to_the_modules(monkeypatch):
+    reply = read_runner_reply([script_object(certificate("soon.lab.test", days_left=20))])
+    result, execute_module = run_action(monkeypatch, {"settings_from_variables": True}, reply)
+    assert execute_module.call_args.kwargs["module_args"]["parameters"] == {"StoreLocation": ["LocalMachine"], "StoreName": ["My", "Root", "CA"]}
+    assert [violation["code"] for violation in result["certificates"][0]["violations"]] == ["too_little_validity"]
+
+
+def test_settings_from_variables_leaves_what_the_task_sets(monkeypatch):
+    args = {"settings_from_variables": True, "store_names": ["Root"], "min_days": 10}
+    reply = read_runner_reply([script_object(certificate("soon.lab.test", days_left=20))])
+    result, execute_module = run_action(monkeypatch, args, reply, variables={"certops_store_names": ["My"], "certops_min_days": 300})
+    assert execute_module.call_args.kwargs["module_args"]["parameters"]["StoreName"] == ["Root"]
+    assert result["certificates"][0]["violations"] == []
+
+
+def test_settings_from_variables_renders_a_variable_that_holds_a_template(monkeypatch):
+    variables = {"certops_min_days": trust_as_template("{{ certops_lab_days + 10 }}")}
+    reply = read_runner_reply([script_object(certificate("soon.lab.test", days_left=20))])
+    result = run_action(monkeypatch, {"settings_from_variables": True}, reply, variables=variables)[0]
+    assert [violation["code"] for violation in result["certificates"][0]["violations"]] == ["too_little_validity"]
+    assert "the required 22;" in result["certificates"][0]["violations"][0]["reason"]
+
+
+def test_without_settings_from_variables_the_variables_are_ignored(monkeypatch):
+    reply = read_runner_reply([script_object(certificate("soon.lab.test", days_left=20))])
+    result, execute_module = run_action(monkeypatch, {}, reply, variables={"certops_store_names": ["My"], "certops_min_days": 300})
+    assert execute_module.call_args.kwargs["module_args"]["parameters"]["StoreName"] == ["My", "Root", "CA"]
+    assert result["certificates"][0]["violations"] == []
+
+
+def test_a_bad_variable_is_refused_naming_the_option_before_the_host_is_contacted(monkeypatch):
+    result, execute_module = run_action(monkeypatch, {"settings_from_variables": True}, read_runner_reply(), variables={"certops_min_days": "soon"})
+    assert result["failed"] is True and "min_days" in result["msg"]
+    execute_module.assert_not_called()

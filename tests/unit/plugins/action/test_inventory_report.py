@@ -8,6 +8,7 @@ _execute_module are mocks that must never be used, since the action works on the
 """
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -26,10 +27,20 @@ RESULTS = {
 FILES = ["certificates.json", "certificates.md"]
 
 
-def run(args: dict, check_mode: bool = False) -> dict:
+class RegisteredVariables:
+    """What HostVars.raw_get gives the action: each host's variables as stored."""
+
+    def __init__(self, variables: dict):
+        self.variables = variables
+
+    def raw_get(self, host: str) -> dict:
+        return self.variables[host]
+
+
+def run(args: dict, check_mode: bool = False, task_vars: dict | None = None) -> dict:
     """The task result of one run; the host's connection and module execution stay untouched."""
     action = make_action(inventory_report.ActionModule, args, reply={}, check_mode=check_mode, name="certops.microsoft.inventory_report")
-    result = action.run(task_vars={"inventory_hostname": "web01"})
+    result = action.run(task_vars=dict(task_vars or {}, inventory_hostname="web01"))
     action._execute_module.assert_not_called()
     assert not action._connection.method_calls
     return result
@@ -112,7 +123,8 @@ def test_a_dest_that_is_a_file_fails_with_the_reason(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({}, "missing required arguments: results"),
+    ({}, "one of the following is required: results, results_from"),
+    ({"results": RESULTS, "results_from": "inventory"}, "parameters are mutually exclusive: results|results_from"),
     ({"results": ["web01"]}, "results"),
     ({"results": RESULTS, "formats": ["html"]}, "formats"),
     ({"results": RESULTS, "colour": "blue"}, "unsupported option"),
@@ -125,3 +137,19 @@ def test_wrong_arguments_fail_before_anything_is_written(tmp_path, args, message
 
 def test_docs_match_the_argument_spec():
     assert doc_spec_mismatches("inventory_report") == []
+
+
+def test_results_from_reads_every_play_hosts_registered_result(tmp_path):
+    variables = {"web01": {"inventory": RESULTS["web01"], "other": 1}, "web02": {"inventory": RESULTS["web02"]}, "web03": {}}
+    task_vars = {"hostvars": RegisteredVariables(variables), "ansible_play_hosts_all": ["web01", "web02", "web03"]}
+    result = run({"results_from": "inventory", "dest": str(tmp_path)}, task_vars=task_vars)
+    assert (result["hosts"], result["not_inventoried"], result["certificate_count"]) == (["web01"], ["web02", "web03"], 1)
+    assert json.loads((tmp_path / "certificates.json").read_text(encoding="utf-8"))["hosts"]["web01"][0]["thumbprint"] == "AB" * 20
+
+
+def test_results_from_writes_the_same_reports_as_results(tmp_path):
+    task_vars = {"hostvars": RegisteredVariables({host: {"inventory": result} for host, result in RESULTS.items()}),
+                 "ansible_play_hosts_all": list(RESULTS)}
+    run({"results_from": "inventory", "dest": str(tmp_path / "from")}, task_vars=task_vars)
+    run({"results": RESULTS, "dest": str(tmp_path / "given")})
+    assert [(tmp_path / "from" / name).read_bytes() for name in FILES] == [(tmp_path / "given" / name).read_bytes() for name in FILES]

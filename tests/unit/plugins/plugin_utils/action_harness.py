@@ -22,6 +22,14 @@ def win_powershell_reply(output=(), **extra) -> dict:
     return reply
 
 
+def read_runner_reply(output=(), **extra) -> dict:
+    """A result of the shape certops.microsoft.win_read_script returns; ``extra`` overrides keys."""
+    reply = {"changed": False, "output": list(output),
+             "invocation": {"module_args": {"script": "# certops-script: replayed", "parameters": {}, "depth": 2}}}
+    reply.update(extra)
+    return reply
+
+
 def make_action(action_class, args: dict, reply: dict, check_mode: bool = False, name: str = "certops.microsoft.example"):
     """An instance of ``action_class`` for a task with ``args``; its _execute_module returns ``reply``."""
     task = MagicMock(Task)

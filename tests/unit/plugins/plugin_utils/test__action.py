@@ -122,3 +122,38 @@ def test_base_without_perform_cannot_be_instantiated():
     with pytest.raises(TypeError):
         # pylint: disable-next=abstract-class-instantiated  # instantiating it is what this test proves fails
         _action.CertopsActionBase(MagicMock(Task), MagicMock(), MagicMock(), loader=None, templar=None, shared_loader_obj=None)
+
+
+class ReadingAction(ImportingAction):
+    """The same action on the lean read runner."""
+
+    SCRIPT_RUNNER = _action.READ_RUNNER
+
+
+def test_read_runner_actions_run_their_script_through_win_read_script():
+    action = action_harness.make_action(ReadingAction, {"path": "C:\\x"}, action_harness.read_runner_reply(output=[{"A": 1}]))
+    result = action.run(task_vars={})
+    call = action._execute_module.call_args.kwargs
+    assert call["module_name"] == "certops.microsoft.win_read_script"
+    assert call["module_args"]["parameters"] == {"Path": "C:\\x"}
+    assert result["echo"] == [{"A": 1}]
+
+
+def test_read_runner_refuses_secrets_before_the_host_is_contacted():
+    action = action_harness.make_action(ReadingAction, {"path": "C:\\x", "password": SECRET}, action_harness.read_runner_reply())
+    result = action.run(task_vars={})
+    assert result["failed"] is True and "takes no secret parameters" in result["msg"]
+    assert SECRET not in json.dumps(result)
+    action._execute_module.assert_not_called()
+
+
+def test_read_runner_warnings_reach_the_task_result():
+    reply = action_harness.read_runner_reply(warnings=["key of ABC could not be opened"])
+    result = action_harness.make_action(ReadingAction, {"path": "x"}, reply).run(task_vars={})
+    assert result["warnings"] == ["key of ABC could not be opened"]
+
+
+def test_read_runner_failure_becomes_one_clear_message():
+    reply = action_harness.read_runner_reply(failed=True, msg="the script failed: Access is denied.")
+    result = action_harness.make_action(ReadingAction, {"path": "x"}, reply).run(task_vars={})
+    assert result["msg"] == "certops script windows_certificate_inventory failed on the target: the script failed: Access is denied."
