@@ -13,6 +13,7 @@ and sensitive script parameters) in what the task returns.
 """
 from __future__ import annotations
 
+import contextlib
 from abc import abstractmethod
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -91,6 +92,15 @@ class CertopsActionBase(ActionBase):
     SCRIPT_OUTPUT_DEPTH: int | None = None
     # READ_RUNNER for actions whose scripts only read and take no secret.
     SCRIPT_RUNNER: str = WIN_POWERSHELL
+    # Scripts assembled when the class is defined: ansible-playbook loads action classes before it
+    # forks a worker per host, so the workers inherit them instead of each assembling its own.
+    PRELOADED_SCRIPTS: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.PRELOADED_SCRIPTS:
+            with contextlib.suppress(CertopsError):  # a missing script is reported when the task runs it
+                load_script(name)
     _supports_async = False
 
     def __init__(self, *args, **kwargs):

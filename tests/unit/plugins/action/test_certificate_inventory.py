@@ -29,6 +29,7 @@ except ImportError:  # ansible-core before 2.19 renders every string; nothing to
         return text
 
 from ansible_collections.certops.microsoft.plugins.action import certificate_inventory
+from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import make_action, read_runner_reply
 
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.timezone.utc)
@@ -293,3 +294,17 @@ def test_a_bad_variable_is_refused_naming_the_option_before_the_host_is_contacte
     result, execute_module = run_action(monkeypatch, {"settings_from_variables": True}, read_runner_reply(), variables={"certops_min_days": "soon"})
     assert result["failed"] is True and "min_days" in result["msg"]
     execute_module.assert_not_called()
+
+
+def test_warm_up_certificate_parses_as_a_host_certificate():
+    item = {"Certificate": certificate_inventory.WARM_UP_CERTIFICATE, "StoreLocation": "LocalMachine", "StoreName": "My", "Thumbprint": ""}
+    entry = certificate_inventory.certificate_entry(item, NOW, certificate_inventory.policy_request({"min_days": 30}))
+    assert (entry["subject"], entry["self_signed"], entry["violations"]) == ("CN=warm-up.certops.invalid", True, [])
+
+
+def test_warm_up_never_fails_the_import(monkeypatch):
+    def unavailable(*_args, **_kwargs):
+        raise CertopsError("the Python library 'cryptography' is required on the controller")
+
+    monkeypatch.setattr(certificate_inventory, "certificate_entry", unavailable)
+    certificate_inventory.warm_up()

@@ -157,3 +157,21 @@ def test_read_runner_failure_becomes_one_clear_message():
     reply = action_harness.read_runner_reply(failed=True, msg="the script failed: Access is denied.")
     result = action_harness.make_action(ReadingAction, {"path": "x"}, reply).run(task_vars={})
     assert result["msg"] == "certops script windows_certificate_inventory failed on the target: the script failed: Access is denied."
+
+
+def test_preloaded_scripts_are_assembled_when_the_action_class_is_defined(monkeypatch):
+    loaded = []
+    monkeypatch.setattr(_action, "load_script", loaded.append)
+
+    class Preloading(ImportingAction):  # pylint: disable=unused-variable
+        PRELOADED_SCRIPTS = ("windows_certificate_inventory",)
+
+    assert loaded == ["windows_certificate_inventory"]
+
+
+def test_a_missing_preloaded_script_does_not_stop_the_class_from_loading():
+    class Missing(ImportingAction):
+        PRELOADED_SCRIPTS = ("no_such_script",)
+
+    result = action_harness.make_action(Missing, {"path": "x"}, win_powershell_reply()).run(task_vars={})
+    assert "failed" not in result  # this action runs another script; the missing one fails only the task that runs it
