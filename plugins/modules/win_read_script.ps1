@@ -24,18 +24,26 @@ $module = [Ansible.Basic.AnsibleModule]::Create($args, $spec)
 $module.Result.changed = $false
 $module.Result.output = @()
 
+# As win_powershell converts output, for the types certops scripts emit: scalars as themselves (an
+# enum as its name, a date as ISO 8601), lists and dictionaries item by item, other objects by
+# their properties; past `depth` a container becomes its [string] form.
 Function Convert-OutputObject {
     param ($InputObject, [int]$Depth)
-    if ($null -eq $InputObject -or $InputObject -is [string] -or $InputObject -is [bool] -or $InputObject -is [int] -or
-        $InputObject -is [long] -or $InputObject -is [double]) {
-        return $InputObject
+    if ($null -eq $InputObject) {
+        return $null
     }
     if ($InputObject -is [enum]) {
         return $InputObject.ToString()
     }
-    # Past the depth a container becomes its text, as win_powershell does.
+    if ($InputObject -is [DateTime]) {
+        return $InputObject.ToString('o')
+    }
+    if ($InputObject -is [string] -or $InputObject -is [ValueType]) {
+        # BaseObject: the value without the PSObject wrapper the pipeline may have given it.
+        return $InputObject.PSObject.BaseObject
+    }
     if ($Depth -lt 0) {
-        return $InputObject.ToString()
+        return [string]$InputObject
     }
     if ($InputObject -is [System.Collections.IDictionary]) {
         $converted = @{}
