@@ -15,10 +15,11 @@ description:
     certificate store inventory of M(certops.microsoft.certificate_inventory). It needs only the
     C(Ansible.Basic) module util, like M(ansible.windows.win_ping), where
     M(ansible.windows.win_powershell) ships four module utils and its own 38 KB on every call.
-  - It keeps the part of M(ansible.windows.win_powershell)'s contract the scripts rely on
-    C($Ansible.Changed) and C($Ansible.CheckMode), O(parameters) splatted by name, warnings kept,
-    output objects converted O(depth) levels deep. It differs in what certops scripts never emit, enums:
-    an enum becomes its name (win_powershell returns a dictionary of its type, name and value).
+  - It keeps what the scripts use of M(ansible.windows.win_powershell)'s contract.
+    C($Ansible.Changed) and C($Ansible.CheckMode), O(parameters) splatted by name, warnings and
+    output objects converted O(depth) levels deep work as there. One difference, for a type
+    certops scripts never emit; an enum becomes its name, where win_powershell returns a
+    dictionary of its type, name and value.
   - In check mode a script runs with C(-WhatIf) only if it declares
     C([CmdletBinding(SupportsShouldProcess)]); any other script is not run.
   - Playbooks have no reason to call it; it is documented because it is what runs on the hosts.
