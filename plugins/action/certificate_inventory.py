@@ -157,8 +157,10 @@ class ActionModule(CertopsActionBase):
             return args
         completed = dict(args)
         for option, (variable, unset) in SETTING_VARIABLES.items():
+            if option in args:
+                continue  # the task's own value wins; its variable is not even rendered
             value = self._templar.template(task_vars[variable]) if variable in task_vars else unset
-            if option not in args and value is not None:
+            if value is not None:
                 completed[option] = value
         return completed
 
