@@ -40,8 +40,7 @@ ARGUMENT_SPEC = {
     "settings_from_variables": {"type": "bool", "default": False},
 }
 # What settings_from_variables reads: option -> (variable of playbooks/inventory.yml, value when unset).
-# Why: every templated task argument costs a Jinja compile in each host's forked worker (about
-# a tenth of a win_ping per host measured); a variable read here costs nothing when it holds data.
+# (Why: see CertopsActionBase.settings_from; about a tenth of a win_ping per host measured.)
 SETTING_VARIABLES = {
     "store_location": ("certops_store_locations", None),
     "store_names": ("certops_store_names", None),
@@ -155,14 +154,9 @@ class ActionModule(CertopsActionBase):
         args = self._task.args
         if not boolean(args.get("settings_from_variables", False), strict=False):
             return args
-        completed = dict(args)
-        for option, (variable, unset) in SETTING_VARIABLES.items():
-            if option in args:
-                continue  # the task's own value wins; its variable is not even rendered
-            value = self._templar.template(task_vars[variable]) if variable in task_vars else unset
-            if value is not None:
-                completed[option] = value
-        return completed
+        completed = self.settings_from(task_vars, {option: variable for option, (variable, _unset) in SETTING_VARIABLES.items()})
+        unset = {option: value for option, (_variable, value) in SETTING_VARIABLES.items() if value is not None}
+        return {**unset, **completed}
 
     def perform(self, params: dict, task_vars: dict) -> dict:
         parameters, policy_check = script_parameters(params), policy_request(params)

@@ -16,7 +16,7 @@ import tempfile
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
 from ansible_collections.certops.microsoft.plugins.module_utils._inventory_report import REPORT_FORMATS, estate_inventory, render_reports
-from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
+from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase, registered_by_play_host
 
 FILE_MODE = 0o644
 DIRECTORY_MODE = 0o755
@@ -85,14 +85,6 @@ def write_reports(directory: str, texts: dict, check_mode: bool) -> tuple:
     return changed, paths
 
 
-def registered_results(task_vars: dict, name: str) -> dict:
-    """Every play host's variable ``name`` (its registered certificate_inventory result), taken as
-    stored: a registered result holds data only, and rendering it would walk every certificate of
-    every host (most of this task's time at 200 hosts)."""
-    hostvars = task_vars.get("hostvars") or {}
-    return {host: hostvars.raw_get(host).get(name) for host in task_vars.get("ansible_play_hosts_all") or []}
-
-
 class ActionModule(CertopsActionBase):
     """certops.microsoft.inventory_report"""
 
@@ -105,7 +97,7 @@ class ActionModule(CertopsActionBase):
         args = self._task.args
         if args.get("results_from") and "results" not in args:
             completed = {key: value for key, value in args.items() if key != "results_from"}
-            return dict(completed, results=registered_results(task_vars, args["results_from"]))
+            return dict(completed, results=registered_by_play_host(task_vars, args["results_from"]))
         return args
 
     def validated_arguments(self, args: dict) -> dict:

@@ -14,7 +14,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.certops.microsoft.plugins.module_utils._certificate import decode_text_input, inspect_data
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
-from ansible_collections.certops.microsoft.plugins.module_utils._rotation_render import estate_plan_lines
+from ansible_collections.certops.microsoft.plugins.module_utils._rotation_render import estate_plan_lines, stopped_lines
 from ansible_collections.certops.microsoft.plugins.module_utils._thumbprint import normalize_thumbprint
 from ansible_collections.certops.microsoft.plugins.module_utils._timeline import adfs_rollover_schedule as rollover_dates
 
@@ -71,11 +71,13 @@ def product_plan(product: str, hostvars, hosts: list):
 
 
 @certops_errors
-def estate_plan(products, hostvars, hosts):
-    """Lines of one plan for the estate, from the plans the product roles of this run registered."""
+def estate_plan(products, hostvars, hosts, stopped=None):
+    """Lines of one plan for the estate, from the plans the product roles of this run registered;
+    with ``stopped`` (the products whose play failed), a last line naming them and what to do."""
     if not isinstance(products, list) or not all(isinstance(product, str) for product in products):
         raise CertopsError("give the list of product names in the order they ran, e.g. ['adfs_entra', 'wfm_sharepoint']")
-    return estate_plan_lines([(product, product_plan(product, hostvars, list(hosts))) for product in products])
+    lines = estate_plan_lines([(product, product_plan(product, hostvars, list(hosts))) for product in products])
+    return lines + stopped_lines([] if omitted(stopped) else list(stopped))
 
 
 class FilterModule:

@@ -79,3 +79,11 @@ def estate_plan_lines(plans: list) -> list:
         events += _dated_events(product, document)
     lines.append(" waits and manual gates by date:" if events else " waits and manual gates: none")
     return lines + [f"  {line}" for _date, line in sorted(events)]
+
+
+def stopped_lines(stopped: list) -> list:
+    """The closing line of an estate run in which products stopped (none when every product ran)."""
+    if not stopped:
+        return []
+    return [f"Stopped: {', '.join(stopped)}. The other products ran as planned above; fix what the failed task of each stopped "
+            "product says, then run again: every product re-reads its hosts and does only what is still missing."]

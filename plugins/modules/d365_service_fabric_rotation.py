@@ -212,7 +212,9 @@ plan:
       type: list
       elements: dict
 lines:
-  description: The plan as lines to print, with the manual gate's thumbprints per LCS field.
+  description:
+    - The plan as lines to print, with the manual gate's thumbprints per LCS field.
+    - In check mode, which stops at the plan, they end with the closing lines the V(summary) phase prints after a real run.
   returned: phase plan
   type: list
   elements: str

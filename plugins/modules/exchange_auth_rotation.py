@@ -223,7 +223,9 @@ plan:
       type: list
       elements: dict
 lines:
-  description: The plan as lines to print (check mode, AWX job output).
+  description:
+    - The plan as lines to print (check mode, AWX job output).
+    - In check mode, which stops at the plan, they end with the closing lines the V(summary) phase prints after a real run.
   returned: phase plan
   type: list
   elements: str

@@ -141,6 +141,17 @@ EXAMPLES = r"""
     pfx_password: "{{ vault_wfm_pfx_password }}"
   run_once: true
   register: wfm_plan
+
+# What the role does: no templated argument (each would be compiled in every host's worker); the options come
+# from the role's variables (wfm_sharepoint_service_uri, wfm_sharepoint_pfx_path, ...) and the reads from the
+# registered variable.
+- name: Plan from the role's variables
+  certops.microsoft.wfm_sharepoint_rotation:
+    phase: plan
+    reads_from: wfm_read
+    settings_from_variables: true
+  run_once: true
+  register: wfm_plan
 """
 
 RETURN = r"""
@@ -194,7 +205,9 @@ plan:
       type: list
       elements: str
 lines:
-  description: The plan as lines to print (check mode, AWX job output).
+  description:
+    - The plan as lines to print (check mode, AWX job output).
+    - In check mode, which stops at the plan, they end with the closing lines the V(summary) phase prints after a real run.
   returned: phase plan
   type: list
   elements: str

@@ -65,6 +65,13 @@ def host_of(task_vars: dict) -> str:
     return str(task_vars.get("inventory_hostname") or "")
 
 
+def registered_by_play_host(task_vars: dict, name: str) -> dict:
+    """Every play host's variable ``name`` (a registered result), taken as stored: a registered result
+    holds data only, and rendering it through hostvars would walk all of it for nothing."""
+    hostvars = task_vars.get("hostvars") or {}
+    return {host: hostvars.raw_get(host).get(name) for host in task_vars.get("ansible_play_hosts_all") or []}
+
+
 def argument_errors(outcome) -> str:
     """All validation errors of a ValidationResult, an unknown option said as such."""
     return "; ".join(f"unsupported option {error.msg}" if isinstance(error, UnsupportedError) else error.msg for error in outcome.errors.errors)
@@ -128,6 +135,17 @@ class CertopsActionBase(ActionBase):
         """The arguments to validate: the task's, unless an action completes them from variables."""
         return self._task.args
 
+    def settings_from(self, task_vars: dict, variables: dict) -> dict:
+        """The task's arguments with each option it leaves out taken from its variable
+        (``variables``: option -> variable name); a variable unset, None or "" leaves the option out.
+        Why: every templated task argument costs a Jinja compile in each host's forked worker, while
+        a variable read here is rendered only when it holds a template."""
+        args, completed = self._task.args, dict(self._task.args)
+        for option, variable in variables.items():
+            if option not in args and task_vars.get(variable) not in (None, ""):
+                completed[option] = self._templar.template(task_vars[variable])
+        return completed
+
     def validated_arguments(self, args: dict) -> dict:
         """``args`` checked and completed against ARGUMENT_SPEC (defaults, types, rules)."""
         outcome = ArgumentSpecValidator(self.ARGUMENT_SPEC, **self.VALIDATION_RULES).validate(args)
@@ -141,15 +159,15 @@ class CertopsActionBase(ActionBase):
     def perform(self, params: dict, task_vars: dict) -> dict:
         """Do the work; return the task result (at least ``changed``)."""
 
-    def run_script(self, name: str, task_vars: dict, parameters: dict | None = None, secrets: dict | None = None) -> dict:
+    def run_script(self, name: str, task_vars: dict, parameters: dict | None = None, secrets: dict | None = None, runner: str | None = None) -> dict:
         """Run certops script ``name`` on the target; return win_powershell's result
         (``output``, ``result``, ``changed``, ``diff``). A failed script raises CertopsError."""
-        secrets = secrets or {}
-        if self.SCRIPT_RUNNER != WIN_POWERSHELL and any(value is not None for value in secrets.values()):
-            raise CertopsError(f"certops script {name}: {self.SCRIPT_RUNNER} takes no secret parameters; run it through {WIN_POWERSHELL}")
+        secrets, runner = secrets or {}, runner or self.SCRIPT_RUNNER
+        if runner != WIN_POWERSHELL and any(value is not None for value in secrets.values()):
+            raise CertopsError(f"certops script {name}: {runner} takes no secret parameters; run it through {WIN_POWERSHELL}")
         self._secrets.update(value for value in secrets.values() if isinstance(value, str) and value)
         reply = self._execute_module(
-            module_name=self.SCRIPT_RUNNER, module_args=script_arguments(name, parameters or {}, secrets, self.SCRIPT_OUTPUT_DEPTH), task_vars=task_vars
+            module_name=runner, module_args=script_arguments(name, parameters or {}, secrets, self.SCRIPT_OUTPUT_DEPTH), task_vars=task_vars
         )
         self._script_warnings.extend(reply_warnings(reply))
         if reply.get("failed"):

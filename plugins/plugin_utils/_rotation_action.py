@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 
 from ansible.errors import AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError, UncertainOutcome
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import check_document, steps_of
@@ -27,7 +28,7 @@ from ansible_collections.certops.microsoft.plugins.module_utils._rotation_render
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_verify import fact_mismatches
 from ansible_collections.certops.microsoft.plugins.module_utils._time import utc_now
 from ansible_collections.certops.microsoft.plugins.plugin_utils._action import CertopsActionBase
-from ansible_collections.certops.microsoft.plugins.plugin_utils._action import host_of, single_output
+from ansible_collections.certops.microsoft.plugins.plugin_utils._action import READ_RUNNER, host_of, registered_by_play_host, single_output
 
 PHASE_SPEC = {
     "phase": {"type": "str", "required": True, "choices": ["read", "plan", "apply", "verify", "summary", "estate"]},
@@ -36,7 +37,11 @@ PHASE_SPEC = {
     "wave": {"type": "int"},
     "cleanup": {"type": "bool", "default": False},
     "verified": {"type": "bool", "default": False},
+    "reads_from": {"type": "str"},
+    "settings_from_variables": {"type": "bool", "default": False},
 }
+# The phases given a product's secret options by settings_from_variables, unless its RULES name others.
+SECRET_PHASES = ("plan", "apply")
 RERUN = "Re-run the same play: it reads the live state of every host again and does only what is still missing."
 
 
@@ -86,13 +91,32 @@ class RotationActionBase(CertopsActionBase):
     def perform(self, params: dict, task_vars: dict) -> dict:
         return getattr(self, f"phase_{params['phase']}")(params, task_vars)
 
+    def task_arguments(self, task_vars: dict) -> dict:
+        """The task's arguments, completed: with ``settings_from_variables``, each product option the task
+        leaves out from the role's variable of the same name (``<role>_<option>``); with ``reads_from``,
+        ``reads`` from that registered variable of every play host (the role's tasks stay template-free,
+        so the forked workers compile no Jinja for them)."""
+        args = self._task.args
+        if boolean(args.get("settings_from_variables", False), strict=False):
+            args = self.settings_from(task_vars, {option: f"{self.RULES.VAR}{option}" for option in self.settings_of(args.get("phase"))})
+        if args.get("reads_from") and "reads" not in args:
+            args = dict(args, reads=registered_by_play_host(task_vars, args["reads_from"]))
+        return args
+
+    def settings_of(self, phase) -> list:
+        """The product options a phase takes from the role's variables: secrets (no_log) only where they
+        are used, so that no other phase holds them (nor masks its whole result for them)."""
+        spec = self.RULES.ARGUMENT_SPEC
+        secret_phases = getattr(self.RULES, "SECRET_PHASES", SECRET_PHASES)
+        return [option for option in spec if phase in secret_phases or not spec[option].get("no_log")]
+
     # --- read -------------------------------------------------------------------------------
     def read_state(self, role: str, inputs: dict, task_vars: dict) -> dict:
         """{part: state} for each part the host plays (one execution each; one part for most hosts), plus what
         the product reads from the controller for this host (a cloud API), when it has such a read."""
         state = {}
         for part, script, parameters in self.RULES.read_requests(role, inputs):
-            state[part] = self.RULES.normalise(part, single_output(self.run_script(script, task_vars, parameters), script))
+            state[part] = self.RULES.normalise(part, single_output(self.run_script(script, task_vars, parameters, runner=READ_RUNNER), script))
         controller_read = getattr(self.RULES, "controller_read", None)
         if controller_read is not None:
             state.update(controller_read(role, inputs))
@@ -122,7 +146,9 @@ class RotationActionBase(CertopsActionBase):
         # What ansible.builtin.set_stats returns, so that AWX / Automation Platform hands the plan to the
         # workflow's next node (an approval shows it) without another task.
         stats = {"data": {"certops_plans": {document["product"]: document}}, "per_host": False, "aggregate": True}
-        return {"changed": bool(document["steps"]) and self.check_mode, "plan": document, "lines": plan_lines(document), "ansible_stats": stats}
+        # Check mode stops at the plan, so its closing lines come with it (no separate summary task).
+        lines = plan_lines(document) + (self.closing_lines(document, params) if self.check_mode else [])
+        return {"changed": bool(document["steps"]) and self.check_mode, "plan": document, "lines": lines, "ansible_stats": stats}
 
     # --- estate -----------------------------------------------------------------------------
     def phase_estate(self, params: dict, task_vars: dict) -> dict:
@@ -248,10 +274,11 @@ class RotationActionBase(CertopsActionBase):
     def phase_summary(self, params: dict, task_vars: dict) -> dict:
         """The closing lines: what the plan does, what this run did, where it stopped, and the person's next action."""
         del task_vars
-        document = check_document(params.get("plan"))
+        return {"changed": False, "msg": self.closing_lines(check_document(params.get("plan")), params), "_ansible_verbose_always": True}
+
+    def closing_lines(self, document: dict, params: dict) -> list:
         outcome, state = self.outcome(document, params)
-        lines = document["summary"] + [outcome] + stop_lines(document) + [f"Next: {document['next'].get(state, 'nothing')}"]
-        return {"changed": False, "msg": lines, "_ansible_verbose_always": True}
+        return document["summary"] + [outcome] + stop_lines(document) + [f"Next: {document['next'].get(state, 'nothing')}"]
 
     def outcome(self, document: dict, params: dict) -> tuple:
         """(the line saying what this run did, the key of the plan's ``next`` that applies)."""

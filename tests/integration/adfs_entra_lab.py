@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from certops_lab.pytest_plugin import TOPOLOGY_DIR
+from wfm_sharepoint_lab import failure_messages  # noqa: F401  pylint: disable=unused-import
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab_playbooks", "adfs_entra_rotate.yml")
 CLIENT_ID = "6f6c1b8e-3c1e-4b1a-9d35-0c4f7e1d2a10"
@@ -146,17 +147,6 @@ def calls_per_host(records) -> dict:
         key = record["host"] if record["host"] != "graph" or record["module"] != "oauth2.token" else "login"
         counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-def failure_messages(run) -> str:
-    """Every msg of a failed task result in the run, joined (what the user reads)."""
-    messages = []
-    for play in (run.json or {}).get("plays", []):
-        for task in play.get("tasks", []):
-            for result in task["hosts"].values():
-                if (result.get("failed") or result.get("unreachable")) and not result.get("ignore_errors"):
-                    messages.append(str(result.get("msg", "")))
-    return "\n".join(messages) or run.stdout[-2000:] + run.stderr[-2000:]
 
 
 def plan_document(run) -> dict:

@@ -109,7 +109,8 @@ def plan_document(run) -> dict:
 
 
 def summary_lines(run) -> list:
-    return next(iter(run.results(ROLE_TASK + "Summary").values()))["msg"]
+    """The run's closing lines: the Summary task's, or in check mode (which stops at the plan) the plan's."""
+    return next(iter((run.results(ROLE_TASK + "Summary") or run.results(ROLE_TASK + "Show the plan")).values()))["msg"]
 
 
 def watch_progress(run) -> dict:

@@ -129,7 +129,8 @@ def plan_documents(run) -> list:
 
 
 def summary(run) -> list:
-    return next(iter(run.results(SUMMARY_TASK).values()))["msg"]
+    """The run's closing lines: the Summary task's, or in check mode (which stops at the plan) the plan's."""
+    return next(iter((run.results(SUMMARY_TASK) or run.results(ROLE_TASK + "Show the plan")).values()))["msg"]
 
 
 def graph_credential(lab, directory, client_id: str = CLIENT_ID) -> dict:

@@ -123,7 +123,9 @@ def failure_messages(run) -> str:
         for task in play.get("tasks", []):
             for result in task["hosts"].values():
                 if (result.get("failed") or result.get("unreachable")) and not result.get("ignore_errors"):
-                    messages.append(str(result.get("msg", "")))
+                    message = result.get("msg", "")
+                    # playbooks/rotate.yml's last task fails with the estate plan: a list of lines.
+                    messages.append("\n".join(message) if isinstance(message, list) else str(message))
     return "\n".join(messages) or run.stdout[-2000:] + run.stderr[-2000:]
 
 

@@ -22,15 +22,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
-try:
-    from ansible.template import trust_as_template
-except ImportError:  # ansible-core before 2.19 renders every string; nothing to mark as trusted
-    def trust_as_template(text):
-        return text
-
 from ansible_collections.certops.microsoft.plugins.action import certificate_inventory
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
-from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import make_action, read_runner_reply
+from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import make_action, read_runner_reply, trust_as_template
 
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.timezone.utc)
 UTC = datetime.timezone.utc

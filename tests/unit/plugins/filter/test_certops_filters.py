@@ -118,3 +118,13 @@ def test_estate_plan_filter_reads_each_products_registered_plan_from_any_host_of
 def test_estate_plan_filter_refuses_a_product_list_that_is_not_a_list_of_names():
     with pytest.raises(AnsibleFilterError, match="give the list of product names"):
         FILTERS["estate_plan"]("wfm_sharepoint", {}, [])
+
+
+@pytest.mark.parametrize("stopped, last", [
+    (["wfm_sharepoint"], "Stopped: wfm_sharepoint. The other products ran as planned above"),
+    ([], " waits and manual gates: none"),
+    (None, " waits and manual gates: none"),
+])
+def test_estate_plan_filter_ends_with_the_products_that_stopped_and_what_to_do(stopped, last):
+    lines = FILTERS["estate_plan"](["wfm_sharepoint"], {"wfm01": {}}, ["wfm01"], stopped)
+    assert lines[1].startswith(" 1. wfm_sharepoint: not planned") and lines[-1].startswith(last)

@@ -9,13 +9,15 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible.errors import AnsibleConnectionFailure
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError, UncertainOutcome
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_gates import Gates
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import ManualGate, Plan, Step, Wait
 from ansible_collections.certops.microsoft.plugins.plugin_utils import _rotation_action
 from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils import action_harness
-from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import win_powershell_reply
+from ansible_collections.certops.microsoft.tests.unit.plugins.plugin_utils.action_harness import trust_as_template, win_powershell_reply
 
 SECRET = "Pfx-Secret-9f2!"
 NOW = "2026-12-03T00:00:00Z"
@@ -78,6 +80,15 @@ def test_read_makes_one_execution_and_returns_the_normalised_state():
     made = action({"phase": "read"}, [output(Value="good")])
     assert run(made) == {"changed": False, "role": "x", "state": {"part": {"value": "good"}}}
     assert scripts_called(made) == ["# certops-script: wfm_host_get"]
+
+
+def test_reads_run_through_the_lean_read_runner_and_writes_through_win_powershell():
+    made = action({"phase": "read"}, [output(Value="good")])
+    run(made)
+    assert made._execute_module.call_args.kwargs["module_name"] == "certops.microsoft.win_read_script"
+    applied = action({"phase": "apply", "plan": demo_plan(), "wave": 1}, [output(), output()])
+    run(applied)
+    assert {call.kwargs["module_name"] for call in applied._execute_module.call_args_list} == {"ansible.windows.win_powershell"}
 
 
 def test_read_on_a_host_outside_the_product_makes_no_execution():
@@ -263,3 +274,85 @@ def test_apply_and_verify_refuse_something_that_is_not_a_plan_document():
 def test_read_reports_a_product_error_raised_under_it_as_data():
     made = action({"phase": "read"}, [CertopsError("never raised by a read")])
     assert run(made)["read_error"]
+
+
+# --- settings_from_variables and reads_from (role tasks without templated arguments) ---------------
+class RegisteredHostVars(dict):
+    """What HostVars.raw_get gives an action: each host's variables as stored."""
+
+    def raw_get(self, host: str) -> dict:
+        return self[host]
+
+
+def settings_product():
+    """A product whose options map to the role's variables demo_<option>; pfx_password is a secret."""
+    def plan(params, reads, context):
+        del reads, context
+        gates = Gates()
+        gates.require(params["flavour"] != "bad", "flavour 'bad' is refused; pick another")
+        gates.close()
+        return Plan("demo", NOW, {"a": "x"}, summary=[f"flavour {params['flavour']}, password given: {bool(params['pfx_password'])}"])
+    spec = {"flavour": {"type": "str", "default": "one"}, "pfx_password": {"type": "str", "no_log": True}}
+    return rules(VAR="demo_", ARGUMENT_SPEC=spec, plan=plan)
+
+
+def settings_action(args: dict, variables: dict, check_mode=False):
+    product = settings_product()
+
+    class Demo(_rotation_action.RotationActionBase):
+        RULES = product
+        ARGUMENT_SPEC = {**_rotation_action.PHASE_SPEC, **product.ARGUMENT_SPEC}
+    made = action_harness.make_action(Demo, args, win_powershell_reply(), check_mode)
+    made._templar = Templar(loader=DataLoader(), variables=variables)
+    made._execute_module = MagicMock(side_effect=[output(Value="good")])
+    return made
+
+
+def run_with(made, variables: dict, host="a") -> dict:
+    return made.run(task_vars={"inventory_hostname": host, "groups": {}, "ansible_play_hosts_all": ["a", "b"], **variables})
+
+
+def test_settings_from_variables_takes_each_option_the_task_leaves_out_from_the_roles_variable():
+    variables = {"demo_flavour": "bad", "demo_pfx_password": SECRET}
+    result = run_with(settings_action({"phase": "plan", "reads": {}, "settings_from_variables": True}, variables), variables)
+    assert result["failed"] is True and "flavour 'bad' is refused" in result["msg"]
+
+
+def test_settings_from_variables_keeps_what_the_task_sets_and_renders_a_variable_holding_a_template():
+    variables = {"demo_flavour": "bad", "demo_source": "one", "demo_pfx_password": trust_as_template("{{ demo_source }}-secret")}
+    args = {"phase": "plan", "reads": {}, "settings_from_variables": True, "flavour": "good"}
+    result = run_with(settings_action(args, variables), variables)
+    assert result["plan"]["summary"] == ["flavour good, password given: True"]
+
+
+def test_settings_from_variables_treats_an_empty_or_null_variable_as_not_given():
+    variables = {"demo_flavour": "", "demo_pfx_password": None}
+    result = run_with(settings_action({"phase": "plan", "reads": {}, "settings_from_variables": True}, variables), variables)
+    assert result["plan"]["summary"] == ["flavour one, password given: False"]
+
+
+def test_settings_from_variables_hands_secrets_only_to_the_phases_that_use_them():
+    variables = {"demo_pfx_password": SECRET}
+    made = settings_action({"phase": "read", "settings_from_variables": True}, variables)
+    assert "pfx_password" not in made.task_arguments(variables) and run_with(made, variables)["state"] == {"part": {"value": "good"}}
+    assert settings_action({"phase": "plan", "settings_from_variables": True}, variables).task_arguments(variables)["pfx_password"] == SECRET
+
+
+def test_without_settings_from_variables_the_roles_variables_are_ignored():
+    variables = {"demo_flavour": "bad"}
+    result = run_with(settings_action({"phase": "plan", "reads": {}}, variables), variables)
+    assert "failed" not in result and result["plan"]["summary"] == ["flavour one, password given: False"]
+
+
+def test_reads_from_takes_every_play_hosts_registered_read_as_stored():
+    reads = {"a": {"role": "x", "state": {"part": {"value": "good"}}}, "b": {"role": "y", "state": None}}
+    variables = {"hostvars": RegisteredHostVars({host: {"__demo_read": read} for host, read in reads.items()}), "ansible_play_hosts_all": ["a", "b"]}
+    made = settings_action({"phase": "plan", "reads_from": "__demo_read"}, variables)
+    assert made.task_arguments(variables)["reads"] == reads and "failed" not in run_with(made, variables)
+
+
+def test_check_mode_plan_lines_end_with_the_closing_lines_a_real_run_prints_in_its_summary():
+    checked = run(action({"phase": "plan", "reads": {}}, check_mode=True))
+    assert checked["lines"][-2:] == ["Check mode: nothing was changed; 1 step(s) planned.", "Next: nothing"]
+    real = run(action({"phase": "plan", "reads": {}}))
+    assert not any(line.startswith("Check mode") or line.startswith("Next:") for line in real["lines"])
