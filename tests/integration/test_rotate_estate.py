@@ -73,13 +73,23 @@ def test_the_rotation_runs_every_product_then_a_second_run_changes_nothing_and_n
         assert secret not in run.stdout + run.stderr + again.stdout + again.stderr
 
 
-def test_only_the_enabled_product_reads_or_changes_its_hosts(estate):
+def test_only_the_enabled_product_reads_or_changes_its_hosts_and_its_own_plan_ends_the_run(estate):
     before = len(estate.audit())
     run = rotate(estate, check=True, certops_rotate_adfs_entra=False, certops_rotate_exchange_auth=False, certops_rotate_d365_service_fabric=False)
     assert run.returncode == 0, dump(run)
     assert hosts_called(estate.audit()[before:]) == PRODUCT_HOSTS["wfm_sharepoint"]
+    # One product that completed: the estate play would repeat its plan, so it does not run.
+    assert not run.results(ESTATE_PLAN_TASK)
+    printed = next(iter(run.results("certops.microsoft.wfm_sharepoint : Show the plan").values()))["msg"]
+    assert printed[0].startswith("certops plan (wfm_sharepoint") and printed[-2].startswith("Check mode: nothing was changed")
+
+
+def test_one_product_that_stops_still_fails_the_run_with_the_estate_plan_naming_it(estate):
+    only_wfm = {"certops_rotate_adfs_entra": False, "certops_rotate_exchange_auth": False, "certops_rotate_d365_service_fabric": False}
+    run = rotate(estate, check=True, wfm_sharepoint_pfx_password="not the password", **only_wfm)
+    assert run.returncode != 0
     lines = estate_plan(run)
-    assert lines[0] == "certops estate plan: 1 product(s), in this order:" and lines[1].startswith(" 1. wfm_sharepoint:")
+    assert lines[1].startswith(" 1. wfm_sharepoint: not planned") and lines[-1].startswith("Stopped: wfm_sharepoint.")
 
 
 def test_no_product_enabled_fails_with_the_variables_to_set_before_any_read(estate):

@@ -79,8 +79,10 @@ def test_check_mode_changes_nothing_reads_each_host_once_and_prints_the_plan_in_
     assert printed[0].startswith("certops plan (wfm_sharepoint, plan v1") and "4 step(s) in 2 wave(s)" in printed[0]
     assert [line.split(":", 1)[0].strip() for line in printed if line.startswith("  ") and ". " in line[:6]][:4] == [
         "1. wfm01", "2. sp01", "3. sp01", "4. wfm01"]
-    # Check mode stops at the plan: its closing lines come with it, and no Summary task runs.
+    # Check mode stops at the plan: its closing lines come with it, and no Summary task runs; the controller
+    # decides the skip of apply/verify/cleanup once (run_once in check mode), not in a worker per host.
     assert "Check mode: nothing was changed; 4 step(s) planned." in printed and not run.results(ROLE_TASK + "Summary")
+    assert list(run.results(ROLE_TASK + "Apply, verify and clean up (not in check mode, which stops at the plan)")) == ["wfm01"]
     print(f"\nplan: module executions per host {calls_per_host(records)}")
 
 
