@@ -37,17 +37,17 @@ options:
     description:
       - With O(phase=plan) and O(phase=estate), instead of O(reads), the name of the variable the read phase was registered as;
         the action takes it from every host of the play (C(ansible_play_hosts_all)) as stored.
-      - Why: a C(reads) template is compiled and rendered again in the task's worker; a registered read is data.
+      - A C(reads) template is compiled and rendered again in the task's worker, while a registered read is data.
     type: str
     version_added: 0.3.0
   settings_from_variables:
     description:
       - Take each product option the task leaves out from the role's variable of the same name (the role's prefix and the
-        option, for example C(wfm_sharepoint_service_uri) for O(service_uri)); a variable that is unset, null or empty leaves
+        option, for example C(wfm_sharepoint_service_uri) for the option C(service_uri)); a variable that is unset, null or empty leaves
         the option out. A variable holding a template is rendered.
       - Secret options are taken only by the phases that use them (V(plan) and V(apply)), so the other phases never hold them.
-      - Why: the product roles call the action with literal arguments only, since every templated task argument costs a Jinja
-        compile in each host's forked worker.
+      - The product roles call the action this way, with literal arguments only, since every templated task argument costs a
+        Jinja compile in each host's forked worker.
     type: bool
     default: false
     version_added: 0.3.0

@@ -12,8 +12,9 @@ from unittest.mock import MagicMock
 
 from ansible.playbook.task import Task
 
+# trust_as_template is re-exported for the tests that mark a variable as a template.
 try:
-    from ansible.template import trust_as_template
+    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
 except ImportError:  # ansible-core before 2.19 renders every string; nothing to mark as trusted
     def trust_as_template(text):
         return text
