@@ -13,7 +13,6 @@ import base64
 import binascii
 import contextlib
 
-from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.certops.microsoft.plugins.module_utils._certificate import inspect_data
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
@@ -151,10 +150,9 @@ class ActionModule(CertopsActionBase):
     def task_arguments(self, task_vars: dict) -> dict:
         """The task's arguments; with settings_from_variables, every option the task leaves out taken
         from its variable (rendered, since a variable may hold a template)."""
-        args = self._task.args
-        if not boolean(args.get("settings_from_variables", False), strict=False):
-            return args
         completed = self.settings_from(task_vars, {option: variable for option, (variable, _unset) in SETTING_VARIABLES.items()})
+        if completed is self._task.args:
+            return completed
         unset = {option: value for option, (_variable, value) in SETTING_VARIABLES.items() if value is not None}
         return {**unset, **completed}
 

@@ -19,6 +19,7 @@ from abc import abstractmethod
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError
@@ -136,11 +137,13 @@ class CertopsActionBase(ActionBase):
         return self._task.args
 
     def settings_from(self, task_vars: dict, variables: dict) -> dict:
-        """The task's arguments with each option it leaves out taken from its variable
-        (``variables``: option -> variable name); a variable unset, None or "" leaves the option out.
-        Why: every templated task argument costs a Jinja compile in each host's forked worker, while
-        a variable read here is rendered only when it holds a template."""
+        """The task's arguments; when it sets ``settings_from_variables``, each option it leaves out taken
+        from its variable (``variables``: option -> variable name); a variable unset, None or "" leaves
+        the option out. Why: every templated task argument costs a Jinja compile in each host's forked
+        worker, while a variable read here is rendered only when it holds a template."""
         args, completed = self._task.args, dict(self._task.args)
+        if not boolean(args.get("settings_from_variables", False), strict=False):
+            return args
         for option, variable in variables.items():
             if option not in args and task_vars.get(variable) not in (None, ""):
                 completed[option] = self._templar.template(task_vars[variable])

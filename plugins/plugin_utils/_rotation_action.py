@@ -20,7 +20,6 @@ from __future__ import annotations
 import time
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.certops.microsoft.plugins.module_utils._errors import CertopsError, UncertainOutcome
 from ansible_collections.certops.microsoft.plugins.module_utils._rotation_plan import check_document, steps_of
@@ -40,7 +39,7 @@ PHASE_SPEC = {
     "reads_from": {"type": "str"},
     "settings_from_variables": {"type": "bool", "default": False},
 }
-# The phases given a product's secret options by settings_from_variables, unless its RULES name others.
+# The phases given a product's secret options by settings_from_variables, unless its PHASE_OPTIONS say otherwise.
 SECRET_PHASES = ("plan", "apply")
 RERUN = "Re-run the same play: it reads the live state of every host again and does only what is still missing."
 
@@ -96,19 +95,20 @@ class RotationActionBase(CertopsActionBase):
         leaves out from the role's variable of the same name (``<role>_<option>``); with ``reads_from``,
         ``reads`` from that registered variable of every play host (the role's tasks stay template-free,
         so the forked workers compile no Jinja for them)."""
-        args = self._task.args
-        if boolean(args.get("settings_from_variables", False), strict=False):
-            args = self.settings_from(task_vars, {option: f"{self.RULES.VAR}{option}" for option in self.settings_of(args.get("phase"))})
+        args = self.settings_from(task_vars, {option: f"{self.RULES.VAR}{option}" for option in self.settings_of(self._task.args.get("phase"))})
         if args.get("reads_from") and "reads" not in args:
             args = dict(args, reads=registered_by_play_host(task_vars, args["reads_from"]))
         return args
 
     def settings_of(self, phase) -> list:
-        """The product options a phase takes from the role's variables: secrets (no_log) only where they
-        are used, so that no other phase holds them (nor masks its whole result for them)."""
-        spec = self.RULES.ARGUMENT_SPEC
-        secret_phases = getattr(self.RULES, "SECRET_PHASES", SECRET_PHASES)
-        return [option for option in spec if phase in secret_phases or not spec[option].get("no_log")]
+        """The product options a phase takes from the role's variables: the ones the product's
+        ``PHASE_OPTIONS`` names for it, else every option, secrets (no_log) only in SECRET_PHASES, so
+        that no other phase holds them (nor masks its whole result for them)."""
+        named = getattr(self.RULES, "PHASE_OPTIONS", {}).get(phase)
+        if named is not None:
+            return list(named)
+        spec = getattr(self.RULES, "ARGUMENT_SPEC", {})
+        return [option for option in spec if phase in SECRET_PHASES or not spec[option].get("no_log")]
 
     # --- read -------------------------------------------------------------------------------
     def read_state(self, role: str, inputs: dict, task_vars: dict) -> dict:
