@@ -45,7 +45,8 @@ options:
       - Take each product option the task leaves out from the role's variable of the same name (the role's prefix and the
         option, for example C(wfm_sharepoint_service_uri) for the option C(service_uri)); a variable that is unset, null or empty leaves
         the option out. A variable holding a template is rendered.
-      - Secret options are taken only by the phases that use them (V(plan) and V(apply)), so the other phases never hold them.
+      - Secret options are taken only by the phases that use them (V(plan) and V(apply), unless the product names the options of
+        each phase), so the other phases never hold them.
       - The product roles call the action this way, with literal arguments only, since every templated task argument costs a
         Jinja compile in each host's forked worker.
     type: bool

@@ -68,6 +68,15 @@ ARGUMENT_SPEC = {
     "graph_retries": {"type": "int", "default": 3},
     "graph_max_retry_after": {"type": "float", "default": 60.0},
 }
+GRAPH_CONNECTION = ("graph_tenant_id", "graph_client_id", "graph_authority_host", "graph_endpoint", "graph_certificate_path",
+                    "graph_certificate_thumbprint", "graph_ca_path", "graph_timeout", "graph_retries", "graph_max_retry_after")
+GRAPH_SECRETS = ("graph_certificate_password", "graph_client_secret")
+PFX_INPUTS = tuple(f"{kind}_pfx_{part}" for kind in ("signing", "decrypting") for part in ("path", "content", "password"))
+# What each phase takes from the role's variables (settings_from_variables); plan takes every option.
+# The read reads AD FS and Graph (which domains to read is the plan's business); apply and verify take
+# the rest from the plan document, and the secrets their steps and reads use.
+PHASE_OPTIONS = {"read": ("adfs_group", "primary", *GRAPH_CONNECTION, *GRAPH_SECRETS), "apply": (*PFX_INPUTS, *GRAPH_SECRETS),
+                 "verify": GRAPH_SECRETS, "estate": ()}
 # apply and verify take the rest from the plan document (and the secrets from their own arguments).
 VALIDATION_RULES = {"required_if": [["phase", "read", ["graph_tenant_id", "graph_client_id"]], ["phase", "plan", ["graph_tenant_id", "graph_client_id"]]]}
 ENTRA_PART = "entra"

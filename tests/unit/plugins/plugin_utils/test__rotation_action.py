@@ -356,3 +356,10 @@ def test_check_mode_plan_lines_end_with_the_closing_lines_a_real_run_prints_in_i
     assert checked["lines"][-2:] == ["Check mode: nothing was changed; 1 step(s) planned.", "Next: nothing"]
     real = run(action({"phase": "plan", "reads": {}}))
     assert not any(line.startswith("Check mode") or line.startswith("Next:") for line in real["lines"])
+
+
+def test_phase_options_limit_what_a_phase_takes_from_the_roles_variables():
+    variables = {"demo_flavour": "bad", "demo_pfx_password": SECRET}
+    made = settings_action({"phase": "verify", "settings_from_variables": True}, variables)
+    made.RULES.PHASE_OPTIONS = {"verify": ("pfx_password",)}
+    assert made.task_arguments(variables) == {"phase": "verify", "settings_from_variables": True, "pfx_password": SECRET}
